@@ -1,0 +1,205 @@
+"""`moments`: the command line for running and operating Small Moments.
+
+moments run                      the whole local stack, with demo traffic
+moments keys create|list|revoke  channel systems' API keys
+moments agents create            agents and their desktop tokens
+moments migrate                  apply database migrations
+moments simulate                 a simulated customer population sending events
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from services.plumbing.database import create_pool, migrate
+
+
+def _database_url() -> tuple[str, Any]:
+    """DATABASE_URL, or the embedded server under .moments/ (started if need be)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], None
+    from moments.stack import StackSettings, start_embedded_postgres
+
+    settings = StackSettings()
+    server, url = start_embedded_postgres(settings.moments_home.resolve() / "postgres")
+    return url, server
+
+
+async def _with_pool(work: Callable[[Any], Awaitable[int]]) -> int:
+    url, server = _database_url()
+    try:
+        await migrate(url)
+        pool = await create_pool(url, 2)
+        try:
+            return await work(pool)
+        finally:
+            await pool.close()
+    finally:
+        # An embedded server that `moments run` started keeps running: its own handle owns it.
+        del server
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from moments.stack import Stack, StackSettings
+
+    stack = Stack(StackSettings())
+    stopping = asyncio.Event()
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        print("Starting Small Moments (Ctrl-C stops everything)...", flush=True)
+        await stack.start_infrastructure()
+        credentials = await stack.issue_dev_credentials()
+        await stack.start_services()
+        if not args.no_demo:
+            stack.start_demo(args.demo_rate, args.demo_customers)
+        s = stack.settings
+        print(
+            f"\nSmall Moments is running.\n"
+            f"  ingest     http://127.0.0.1:{s.ingest_port}  (API docs: /docs)\n"
+            f"  desktop    http://127.0.0.1:{s.actions_port}/desktop?token={credentials['agent_token']}\n"
+            f"  signals    http://127.0.0.1:{s.signals_web_port}/metrics\n"
+            f"  broker     {stack.bootstrap_servers}\n"
+            f"  logs       {stack.logs}\n"
+            f"  credentials {stack.home / 'dev-credentials.json'}\n"
+            + ("  demo traffic is flowing\n" if not args.no_demo else ""),
+            flush=True,
+        )
+        while not stopping.is_set():
+            dead = stack.check_children()
+            if dead is not None:
+                print(f"{dead.name} exited ({dead.process.returncode}); see {dead.log_path}")
+                return 1
+            try:
+                await asyncio.wait_for(stopping.wait(), 1.0)
+            except TimeoutError:
+                pass
+        return 0
+
+    try:
+        return asyncio.run(main())
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+        print("Stopped.", flush=True)
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from services.ingest.adapters.keys import create_key, list_keys, revoke_key
+
+    async def work(pool: Any) -> int:
+        if args.keys_command == "create":
+            types = [t.strip() for t in args.types.split(",") if t.strip()]
+            try:
+                issued = await create_key(pool, args.source, types, args.description)
+            except ValueError as error:
+                print(f"moments keys create: {error}", file=sys.stderr)
+                return 2
+            print(
+                json.dumps(
+                    {
+                        "id": issued.id,
+                        "key": issued.key,
+                        "source": issued.source_prefix,
+                        "types": list(issued.allowed_types),
+                    },
+                    indent=2,
+                )
+            )
+            print("Store the key now: it is not shown again.", file=sys.stderr)
+            return 0
+        if args.keys_command == "list":
+            for record in await list_keys(pool):
+                state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+                print(
+                    f"{record.id}  {record.source_prefix}  {','.join(record.allowed_types)}  "
+                    f"{state}  {record.description or ''}"
+                )
+            return 0
+        if await revoke_key(pool, args.id):
+            print(f"revoked {args.id}")
+            return 0
+        print(f"moments keys revoke: no active key {args.id}", file=sys.stderr)
+        return 1
+
+    return asyncio.run(_with_pool(work))
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    from services.actions.adapters.repository import create_agent
+
+    async def work(pool: Any) -> int:
+        queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+        token = await create_agent(pool, args.id, queues, args.name)
+        print(json.dumps({"id": args.id, "token": token, "queues": queues}, indent=2))
+        return 0
+
+    return asyncio.run(_with_pool(work))
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    async def work(pool: Any) -> int:
+        print("migrations applied")
+        return 0
+
+    return asyncio.run(_with_pool(work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="moments", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the whole local stack")
+    run.add_argument("--no-demo", action="store_true", help="no demo traffic")
+    run.add_argument("--demo-rate", type=float, default=2.0, help="demo events per second")
+    run.add_argument("--demo-customers", type=int, default=200, help="demo population size")
+    run.set_defaults(handler=cmd_run)
+
+    keys = commands.add_parser("keys", help="manage channel systems' API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="issue a key")
+    create.add_argument("--source", required=True, help="source prefix, e.g. /channels/ivr")
+    create.add_argument(
+        "--types", required=True, help="allowed types, e.g. contact.*,message.received"
+    )
+    create.add_argument("--description", default=None)
+    key_commands.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = key_commands.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("id")
+    keys.set_defaults(handler=cmd_keys)
+
+    agents = commands.add_parser("agents", help="manage agents")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True)
+    agent = agent_commands.add_parser("create", help="create an agent or re-issue its token")
+    agent.add_argument("--id", required=True)
+    agent.add_argument("--queues", required=True, help="comma-separated queues")
+    agent.add_argument("--name", default=None)
+    agents.set_defaults(handler=cmd_agents)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+
+    from moments.simulate.cli import add_parser as add_simulate
+
+    add_simulate(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Simulated customers sending channel events, for demos and benchmarks."""

@@ -1,0 +1,1 @@
+"""The three Small Moments services (ingest, signals, actions) and their shared plumbing."""

@@ -1,0 +1,1 @@
+"""actions' adapters: the PostgreSQL repository and the desktop hub."""

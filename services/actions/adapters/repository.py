@@ -1,0 +1,218 @@
+"""actions' PostgreSQL store: signals acted on, recommendations (with an outbox), outcomes,
+and the agents who may read them.
+
+A recommendation row with `published_at` null is not yet on Kafka; `unpublished` finds
+them so nothing decided is ever lost between the database and the broker.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from schemas.recommendations import Outcome, Recommendation
+from schemas.signals import Signal
+from services.plumbing.ids import hash_secret, secret_token
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str | None
+    queues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredRecommendation:
+    seq: int
+    status: str
+    recommendation: Recommendation
+
+
+def _stored(row: asyncpg.Record) -> StoredRecommendation:
+    return StoredRecommendation(
+        row["seq"], row["status"], Recommendation.model_validate(row["payload"])
+    )
+
+
+class Repository:
+    def __init__(self, pool: asyncpg.Pool, agent_cache_s: float = 5.0):
+        self.pool = pool
+        self.agent_cache_s = agent_cache_s
+        self._agents: dict[str, tuple[float, Agent | None]] = {}
+
+    async def record_signal_and_decide(
+        self, signal: Signal, decide: Any, since: datetime
+    ) -> tuple[bool, list[Recommendation]]:
+        """Store the signal once; on first sight, store `decide(recent_count)`'s result.
+
+        Returns whether the signal was new, and the recommendations stored for it.
+        """
+        async with self.pool.acquire() as connection, connection.transaction():
+            inserted = await connection.fetchval(
+                "insert into signals(id, customer_id, type, payload) values ($1, $2, $3, $4)"
+                " on conflict (id) do nothing returning true",
+                signal.id,
+                signal.customer_id,
+                signal.type.value,
+                signal.model_dump(mode="json"),
+            )
+            if not inserted:
+                return False, []
+            recent = await connection.fetchval(
+                "select count(*) from recommendations"
+                " where customer_id = $1 and created_at >= $2 and not holdout",
+                signal.customer_id,
+                since,
+            )
+            recommendations: list[Recommendation] = decide(int(recent))
+            for rec in recommendations:
+                await connection.execute(
+                    "insert into recommendations(id, signal_id, customer_id, action_code, channel,"
+                    " queue, agent_id, priority, holdout, payload, created_at, expires_at,"
+                    " published_at) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+                    " on conflict (id) do nothing",
+                    rec.id,
+                    signal.id,
+                    rec.customer_id,
+                    rec.action.code,
+                    rec.channel.value,
+                    rec.queue,
+                    rec.agent_id,
+                    rec.priority,
+                    rec.holdout,
+                    rec.model_dump(mode="json"),
+                    rec.created_at,
+                    rec.expires_at,
+                    rec.created_at if rec.holdout else None,  # holdout: nothing to publish
+                )
+            return True, recommendations
+
+    async def unpublished(self, limit: int = 500) -> list[StoredRecommendation]:
+        rows = await self.pool.fetch(
+            "select seq, status, payload from recommendations where published_at is null"
+            " order by seq limit $1",
+            limit,
+        )
+        return [_stored(r) for r in rows]
+
+    async def seq_of(self, recommendation_ids: list[str]) -> dict[str, int]:
+        rows = await self.pool.fetch(
+            "select id, seq from recommendations where id = any($1)", recommendation_ids
+        )
+        return {r["id"]: r["seq"] for r in rows}
+
+    async def mark_published(self, recommendation_ids: list[str]) -> None:
+        await self.pool.execute(
+            "update recommendations set published_at = now()"
+            " where id = any($1) and published_at is null",
+            recommendation_ids,
+        )
+
+    async def get(self, recommendation_id: str) -> StoredRecommendation | None:
+        row = await self.pool.fetchrow(
+            "select seq, status, payload from recommendations where id = $1", recommendation_id
+        )
+        return _stored(row) if row else None
+
+    async def for_desktop(
+        self, agent: Agent, after_seq: int, now: datetime, limit: int = 100
+    ) -> list[StoredRecommendation]:
+        """Desktop recommendations for the agent's queues or live contacts, after `after_seq`.
+
+        Without a resume point (after_seq 0) only open, unexpired ones are returned.
+        """
+        rows = await self.pool.fetch(
+            "select seq, status, payload from recommendations"
+            " where channel = 'desktop' and not holdout and published_at is not null"
+            " and (queue = any($1) or agent_id = $2) and seq > $3"
+            " and ($3 > 0 or (status = 'open' and expires_at > $4))"
+            " order by seq desc limit $5",
+            list(agent.queues),
+            agent.id,
+            after_seq,
+            now,
+            limit,
+        )
+        return [_stored(r) for r in reversed(rows)]
+
+    async def for_customer(self, customer_id: str, limit: int = 50) -> list[StoredRecommendation]:
+        rows = await self.pool.fetch(
+            "select seq, status, payload from recommendations"
+            " where customer_id = $1 and not holdout order by seq desc limit $2",
+            customer_id,
+            limit,
+        )
+        return [_stored(r) for r in rows]
+
+    async def record_outcome(self, outcome: Outcome) -> bool:
+        """Store the outcome and set the recommendation's status; False if already stored."""
+        async with self.pool.acquire() as connection, connection.transaction():
+            inserted = await connection.fetchval(
+                "insert into outcomes(id, recommendation_id, customer_id, action_code, outcome,"
+                " note, agent_id, recorded_at, payload) values ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+                " on conflict (id) do nothing returning true",
+                outcome.id,
+                outcome.recommendation_id,
+                outcome.customer_id,
+                outcome.action_code,
+                outcome.outcome.value,
+                outcome.note,
+                outcome.agent_id,
+                outcome.recorded_at,
+                outcome.model_dump(mode="json"),
+            )
+            if inserted:
+                await connection.execute(
+                    "update recommendations set status = $2 where id = $1",
+                    outcome.recommendation_id,
+                    outcome.outcome.value,
+                )
+            return bool(inserted)
+
+    async def unpublished_outcomes(self, limit: int = 500) -> list[Outcome]:
+        rows = await self.pool.fetch(
+            "select payload from outcomes where published_at is null order by recorded_at limit $1",
+            limit,
+        )
+        return [Outcome.model_validate(r["payload"]) for r in rows]
+
+    async def mark_outcomes_published(self, outcome_ids: list[str]) -> None:
+        await self.pool.execute(
+            "update outcomes set published_at = now() where id = any($1)", outcome_ids
+        )
+
+    async def agent_by_token(self, token: str) -> Agent | None:
+        digest = hash_secret(token)
+        now = time.monotonic()
+        cached = self._agents.get(digest)
+        if cached and cached[0] > now:
+            return cached[1]
+        row = await self.pool.fetchrow(
+            "select id, name, queues from agents where token_hash = $1 and revoked_at is null",
+            digest,
+        )
+        agent = Agent(row["id"], row["name"], tuple(row["queues"])) if row else None
+        self._agents[digest] = (now + self.agent_cache_s, agent)
+        return agent
+
+
+async def create_agent(
+    pool: asyncpg.Pool | asyncpg.Connection, agent_id: str, queues: list[str], name: str | None
+) -> str:
+    """Create (or re-issue the token of) an agent; returns the new token, shown once."""
+    token = secret_token("sma")
+    await pool.execute(
+        "insert into agents(id, token_hash, name, queues) values ($1, $2, $3, $4)"
+        " on conflict (id) do update set token_hash = excluded.token_hash,"
+        " queues = excluded.queues, name = excluded.name, revoked_at = null",
+        agent_id,
+        hash_secret(token),
+        name,
+        queues,
+    )
+    return token

@@ -1,0 +1,1 @@
+"""actions' pure rules: the action catalogue and the decision policy."""

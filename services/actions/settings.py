@@ -1,0 +1,37 @@
+"""actions' configuration, from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
+
+DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.toml")
+
+
+class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
+    actions_host: str = Field(default="127.0.0.1", description="Address actions listens on.")
+    actions_port: int = Field(default=8081, description="Port actions listens on.")
+    actions_catalogue: Path = Field(default=DEFAULT_CATALOGUE, description="Action catalogue.")
+    actions_group: str = Field(
+        default="moments-actions", description="Consumer group reading `signals`."
+    )
+    actions_holdout_percent: float = Field(
+        default=5.0, ge=0, le=100, description="Share of customers held out, in percent."
+    )
+    actions_holdout_salt: str = Field(
+        default="moments-holdout-v1", description="Changing it reshuffles the holdout group."
+    )
+    actions_max_per_customer_per_day: int = Field(
+        default=6, ge=1, description="Contact limit: recommendations per customer per 24 h."
+    )
+    ops_interval_s: float = Field(default=10.0, gt=0, description="ops.metrics period.")
+
+    @field_validator("actions_catalogue")
+    @classmethod
+    def _catalogue_exists(cls, path: Path) -> Path:
+        if not path.is_file():
+            raise ValueError(f"catalogue file {path} does not exist")
+        return path

@@ -1,0 +1,1 @@
+"""ingest's adapters: the Kafka publisher and the PostgreSQL key store."""

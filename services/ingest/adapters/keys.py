@@ -1,0 +1,108 @@
+"""API keys in PostgreSQL: issue, list, revoke, and the cached lookup ingest uses.
+
+Only a SHA-256 of each key is stored; the key itself is shown once, when it is created.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.ingest.domain.access import ApiKey
+from services.plumbing.ids import hash_secret, secret_token
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    id: str
+    key: str
+    source_prefix: str
+    allowed_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    id: str
+    source_prefix: str
+    allowed_types: tuple[str, ...]
+    description: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+async def create_key(
+    pool: asyncpg.Pool | asyncpg.Connection,
+    source_prefix: str,
+    allowed_types: list[str],
+    description: str | None = None,
+) -> IssuedKey:
+    if not source_prefix.startswith("/") and "://" not in source_prefix:
+        raise ValueError("source must be a URI-reference such as /channels/telephony")
+    if not allowed_types or any(not t.strip() for t in allowed_types):
+        raise ValueError("types must list at least one event type or pattern")
+    key_id = f"key_{uuid.uuid4().hex[:12]}"
+    secret = secret_token("smk")
+    await pool.execute(
+        "insert into api_keys(id, key_hash, source_prefix, allowed_types, description)"
+        " values ($1, $2, $3, $4, $5)",
+        key_id,
+        hash_secret(secret),
+        source_prefix,
+        allowed_types,
+        description,
+    )
+    return IssuedKey(key_id, secret, source_prefix, tuple(allowed_types))
+
+
+async def list_keys(pool: asyncpg.Pool | asyncpg.Connection) -> list[KeyRecord]:
+    rows = await pool.fetch(
+        "select id, source_prefix, allowed_types, description, created_at, revoked_at"
+        " from api_keys order by created_at"
+    )
+    return [
+        KeyRecord(
+            r["id"],
+            r["source_prefix"],
+            tuple(r["allowed_types"]),
+            r["description"],
+            r["created_at"],
+            r["revoked_at"],
+        )
+        for r in rows
+    ]
+
+
+async def revoke_key(pool: asyncpg.Pool | asyncpg.Connection, key_id: str) -> bool:
+    status = await pool.execute(
+        "update api_keys set revoked_at = now() where id = $1 and revoked_at is null", key_id
+    )
+    return bool(status.endswith(" 1"))
+
+
+class KeyStore:
+    """Finds the key behind a secret, caching answers for `cache_s` seconds."""
+
+    def __init__(self, pool: asyncpg.Pool, cache_s: float):
+        self.pool, self.cache_s = pool, cache_s
+        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+
+    async def find(self, secret: str) -> ApiKey | None:
+        digest = hash_secret(secret)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached and cached[0] > now:
+            return cached[1]
+        row = await self.pool.fetchrow(
+            "select id, source_prefix, allowed_types from api_keys"
+            " where key_hash = $1 and revoked_at is null",
+            digest,
+        )
+        key = ApiKey(row["id"], row["source_prefix"], tuple(row["allowed_types"])) if row else None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now + self.cache_s, key)
+        return key

@@ -1,0 +1,101 @@
+"""Puts validated events on `interactions` (CloudEvents Kafka binding) and refusals on the DLQ.
+
+`publish` returns only once the broker acknowledged every event (`acks=all`), or raises
+`BrokerUnavailable` when that takes longer than the deadline, so ingest never answers 202
+for an event that is not stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from schemas.events import FieldProblem, InteractionEvent
+from services.plumbing.kafka import INGESTED_AT_HEADER, dead_letter_headers
+
+_FORMAT = JSONFormat()
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge in time; nothing may be reported as accepted."""
+
+
+def to_kafka_message(event: InteractionEvent, ingested_at_ms: int) -> ce_kafka.KafkaMessage:
+    """The CloudEvents Kafka binary-mode message for a validated event, keyed by customer."""
+    envelope = event.envelope
+    attributes: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": envelope.id,
+        "source": envelope.source,
+        "type": envelope.type,
+        "subject": envelope.subject,
+        "time": event.time,
+        "datacontenttype": "application/json",
+    }
+    if envelope.dataschema:
+        attributes["dataschema"] = envelope.dataschema
+    attributes.update(envelope.extensions())
+    message = ce_kafka.to_binary(
+        CloudEvent(attributes, envelope.data), _FORMAT, key_mapper=lambda e: e.get_subject()
+    )
+    message.headers[INGESTED_AT_HEADER] = str(ingested_at_ms).encode()
+    return message
+
+
+class EventPublisher:
+    def __init__(self, producer: AIOKafkaProducer, topic: str, dlq_topic: str, timeout_s: float):
+        self.producer, self.topic, self.dlq_topic = producer, topic, dlq_topic
+        self.timeout_s = timeout_s
+        self.started = False
+
+    async def publish(self, events: Sequence[InteractionEvent]) -> None:
+        if not self.started:
+            raise BrokerUnavailable("not connected to the broker yet")
+        now_ms = int(time.time() * 1000)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                futures = []
+                for event in events:
+                    message = to_kafka_message(event, now_ms)
+                    key = message.key.encode() if isinstance(message.key, str) else message.key
+                    futures.append(
+                        await self.producer.send(
+                            self.topic,
+                            message.value,
+                            key=key,
+                            headers=list(message.headers.items()),
+                        )
+                    )
+                await asyncio.gather(*futures)
+        except (TimeoutError, KafkaError, OSError) as error:
+            raise BrokerUnavailable(str(error) or type(error).__name__) from error
+
+    async def dead_letter(
+        self,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+        problems: list[FieldProblem],
+        path: str,
+    ) -> None:
+        """Store a refused event with its reason; raises BrokerUnavailable if it cannot."""
+        if not self.started:
+            raise BrokerUnavailable("not connected to the broker yet")
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await self.producer.send_and_wait(
+                    self.dlq_topic,
+                    value,
+                    key=key,
+                    headers=dead_letter_headers(headers, problems, path),
+                )
+        except (TimeoutError, KafkaError, OSError) as error:
+            raise BrokerUnavailable(str(error) or type(error).__name__) from error

@@ -1,0 +1,364 @@
+"""ingest's HTTP entrypoint (FastAPI): decode, authenticate, hand on to `handlers.Ingest`.
+
+`create_app(settings)` builds the app; its lifespan connects PostgreSQL and Kafka, starts
+the `interactions.raw` gate and the ops reporter, and closes them all on shutdown. Tests
+pass fakes through `create_app(settings, ingest=..., keys=...)`.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.ingest.adapters.keys import KeyStore
+from services.ingest.adapters.publisher import BrokerUnavailable, EventPublisher
+from services.ingest.domain.access import ApiKey
+from services.ingest.domain.decoding import BATCH, STRUCTURED
+from services.ingest.domain.rate_limit import RateLimits
+from services.ingest.handlers import Ingest, Problem
+from services.ingest.settings import Settings
+from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
+from services.plumbing.logs import configure_logging
+from services.plumbing.metrics import OpsReporter
+from services.plumbing.topics import Topics
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class KeyFinder(Protocol):
+    async def find(self, secret: str) -> ApiKey | None: ...
+
+
+class AcceptedResponse(BaseModel):
+    accepted: list[str] = Field(description="Ids of the events the broker acknowledged.")
+    rejected: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Batch only: events refused, each with index, field, reason and status.",
+    )
+
+
+class ProblemError(BaseModel):
+    field: str = Field(description="Path of the offending field, e.g. [3].data.channel.")
+    reason: str
+    index: int | None = Field(default=None, description="Position in the batch.")
+    status: int | None = None
+
+
+class ProblemResponse(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemError] | None = None
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(
+        problem.body(),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers,
+    )
+
+
+_EXAMPLE = {
+    "specversion": "1.0",
+    "id": "ivr-7f3a",
+    "source": "/channels/telephony/ivr-eu",
+    "type": "cancellation.requested",
+    "subject": "cust-1042",
+    "time": "2026-11-23T10:15:00Z",
+    "datacontenttype": "application/json",
+    "data": {"channel": "ivr", "product": "broadband", "reason": "price"},
+}
+_EVENT_SCHEMA = {"type": "object", "description": "A CloudEvent 1.0 (see schemas/json)."}
+_PROBLEMS = {
+    status: {"model": ProblemResponse, "description": text, "content": {PROBLEM_JSON: {}}}
+    for status, text in {
+        400: "Bad JSON or invalid events; errors name each field path and reason",
+        401: "Missing, unknown or revoked API key",
+        403: "The key may not publish this type or source",
+        413: "Body or batch over the limit",
+        415: "Unsupported content type",
+        422: "Bad query parameter",
+        429: "Rate limit exceeded; see Retry-After",
+        503: "Broker unavailable or slow; nothing was stored; see Retry-After",
+    }.items()
+}
+
+
+@asynccontextmanager
+async def _deadline(seconds: float) -> AsyncIterator[None]:
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        raise Problem(
+            503,
+            "Timed out",
+            f"the request took longer than {seconds}s; nothing was stored",
+            headers={"Retry-After": "2"},
+        ) from None
+
+
+class Runtime:
+    """What the lifespan connects; `ready()` answers /readyz."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.topics = Topics(settings.kafka_topic_prefix)
+        self.pool: Any = None
+        self.publisher = EventPublisher(
+            make_producer(settings),
+            self.topics.interactions,
+            self.topics.interactions_dlq,
+            settings.ingest_broker_timeout_s,
+        )
+        self.ingest = Ingest(
+            self.publisher,
+            RateLimits(settings.ingest_rate_per_source, settings.ingest_rate_burst),
+            settings.ingest_max_batch_events,
+        )
+        self.keys: KeyFinder | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.connected = asyncio.Event()
+
+    async def _connect_producer(self) -> None:
+        """Keep trying to reach the broker; ingest answers 503 until it does."""
+        while True:
+            try:
+                await self.publisher.producer.start()
+                self.publisher.started = True
+                self.connected.set()
+                log.info("connected to broker %s", self.settings.kafka_bootstrap_servers)
+                return
+            except Exception as error:
+                log.warning("broker not reachable yet: %s", error)
+                with contextlib.suppress(Exception):
+                    await self.publisher.producer.stop()
+                self.publisher.producer = make_producer(self.settings)
+                await asyncio.sleep(1.0)
+
+    async def _raw_gate(self) -> None:
+        """Validate `interactions.raw`: forward to `interactions` or dead-letter; then commit."""
+        await self.connected.wait()
+        consumer = make_consumer(
+            self.settings, self.topics.interactions_raw, group_id=self.settings.ingest_raw_group
+        )
+        await consumer.start()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=500)
+                for partition, messages in batches.items():
+                    for message in messages:
+                        while True:
+                            try:
+                                await self.ingest.gate_raw(
+                                    message.value, message.key, list(message.headers)
+                                )
+                                break
+                            except BrokerUnavailable:
+                                log.warning("broker unavailable; retrying raw message")
+                                await asyncio.sleep(1.0)
+                    await consumer.commit({partition: messages[-1].offset + 1})
+        finally:
+            await consumer.stop()
+
+    async def start(self) -> None:
+        settings = self.settings
+        await wait_for_database(settings.database_url)
+        self.pool = await create_pool(settings.database_url, settings.database_pool_max)
+        self.keys = KeyStore(self.pool, settings.ingest_key_cache_s)
+        self.tasks.append(asyncio.create_task(self._connect_producer()))
+        if settings.ingest_raw_gate:
+            self.tasks.append(asyncio.create_task(self._raw_gate()))
+        self.ops = OpsReporter(
+            lambda: self.publisher.producer,
+            self.topics.ops_metrics,
+            "ingest",
+            settings.ops_interval_s,
+        )
+        self.ops.start()
+
+    async def stop(self) -> None:
+        await self.ops.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.publisher.producer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def ready(self) -> dict[str, bool]:
+        broker = self.publisher.started and await broker_reachable(self.publisher.producer)
+        database = self.pool is not None and await database_reachable(self.pool)
+        return {"broker": broker, "database": database}
+
+
+def create_app(
+    settings: Settings, *, ingest: Ingest | None = None, keys: KeyFinder | None = None
+) -> FastAPI:
+    """The ingest app. With `ingest` and `keys` given, nothing external is connected."""
+    runtime = None if ingest is not None else Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if runtime is None:
+            yield
+            return
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Small Moments ingest",
+        version="1.0",
+        description=(
+            "Channel systems send CloudEvents 1.0 here: structured, binary or batch mode. "
+            "202 means the broker has acknowledged every accepted event. Errors are RFC 7807 "
+            "problem documents naming each field path and reason."
+        ),
+        lifespan=lifespan,
+    )
+
+    def current_ingest() -> Ingest:
+        return ingest if ingest is not None else runtime.ingest  # type: ignore[union-attr]
+
+    async def authenticated_key(request: Request) -> ApiKey:
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Problem(
+                401,
+                "Unauthorized",
+                "send Authorization: Bearer <source API key>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        finder = keys if keys is not None else runtime.keys  # type: ignore[union-attr]
+        if finder is None:
+            raise Problem(503, "Not ready", "key store not connected", headers={"Retry-After": "1"})
+        key = await finder.find(secret.strip())
+        if key is None:
+            raise Problem(
+                401,
+                "Unauthorized",
+                "unknown or revoked API key",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return key
+
+    async def read_body(request: Request) -> bytes:
+        limit = settings.ingest_max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise Problem(413, "Payload too large", f"the body is over the {limit}-byte limit")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(413, "Payload too large", f"the body is over the {limit}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, problem: Problem) -> JSONResponse:
+        return problem_response(problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+            for e in error.errors()
+        ]
+        return problem_response(Problem(422, "Invalid parameters", "see errors", errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            Problem(
+                error.status_code,
+                "HTTP error",
+                str(error.detail),
+                headers=dict(error.headers or {}),
+            )
+        )
+
+    @app.post(
+        "/v1/events",
+        status_code=202,
+        response_model=AcceptedResponse,
+        responses=_PROBLEMS,  # type: ignore[arg-type]
+        summary="Send one event or a batch",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    STRUCTURED: {"schema": _EVENT_SCHEMA, "example": _EXAMPLE},
+                    BATCH: {"schema": {"type": "array", "items": _EVENT_SCHEMA}},
+                    "application/json": {
+                        "schema": {"type": "object", "description": "Binary mode: the data"}
+                    },
+                },
+            },
+            "parameters": [
+                {
+                    "name": f"ce-{name}",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": f"Binary mode: the {name} attribute",
+                }
+                for name in ("specversion", "id", "source", "type", "subject", "time")
+            ],
+        },
+    )
+    async def post_events(
+        request: Request,
+        key: Annotated[ApiKey, Depends(authenticated_key)],
+        atomic: Annotated[
+            bool, Query(description="Batch only: reject the whole batch if any event is invalid")
+        ] = False,
+    ) -> AcceptedResponse:
+        async with _deadline(settings.ingest_request_timeout_s):
+            body = await read_body(request)
+            result = await current_ingest().submit(
+                key, request.headers.get("content-type"), dict(request.headers), body, atomic
+            )
+        return AcceptedResponse(accepted=result.accepted, rejected=result.rejected)
+
+    @app.get("/healthz", summary="Alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="Broker and database reachable", responses={503: {}})
+    async def readyz() -> JSONResponse:
+        checks = await runtime.ready() if runtime else {"broker": True, "database": True}
+        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def bootstrap() -> FastAPI:
+    settings = Settings()
+    configure_logging("ingest", settings.log_level, settings.log_json)
+    return create_app(settings)

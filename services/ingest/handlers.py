@@ -1,0 +1,286 @@
+"""What ingest does with a request or a raw Kafka message, independent of FastAPI.
+
+`submit` takes an authenticated HTTP request's parts and returns the accepted ids, or
+raises `Problem` (rendered as RFC 7807). `gate_raw` does the same validation for a message
+from `interactions.raw`. Every event received ends up counted once as accepted, rejected
+(refused, the sender still holds it) or dead-lettered (invalid, kept on the DLQ).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from prometheus_client import Counter, Histogram
+
+from schemas.events import EventInvalid, FieldProblem, InteractionEvent, parse_event
+from services.ingest.adapters.publisher import BrokerUnavailable
+from services.ingest.domain.access import ApiKey, why_forbidden
+from services.ingest.domain.decoding import RequestUndecodable, decode_request
+from services.ingest.domain.rate_limit import RateLimits
+
+log = logging.getLogger(__name__)
+
+RECEIVED = Counter("moments_ingest_events_received", "Events received", ["path"])
+ACCEPTED = Counter("moments_ingest_events_accepted", "Events acknowledged by the broker", ["path"])
+REJECTED = Counter(
+    "moments_ingest_events_rejected", "Events refused; the sender keeps them", ["path", "reason"]
+)
+DEAD_LETTERED = Counter(
+    "moments_ingest_events_dead_lettered", "Invalid events stored on the DLQ", ["path"]
+)
+ACCEPT_SECONDS = Histogram(
+    "moments_ingest_accept_seconds",
+    "From request start to broker acknowledgement",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class Publisher(Protocol):
+    async def publish(self, events: list[InteractionEvent]) -> None: ...
+
+    async def dead_letter(
+        self,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+        problems: list[FieldProblem],
+        path: str,
+    ) -> None: ...
+
+
+@dataclass
+class Problem(Exception):
+    """An RFC 7807 problem: rendered as application/problem+json."""
+
+    status: int
+    title: str
+    detail: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    accepted: list[str] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://small-moments.dev/problems/{self.title.lower().replace(' ', '-')}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+@dataclass(frozen=True)
+class Submitted:
+    accepted: list[str]
+    rejected: list[dict[str, Any]]
+    duplicates_in_request: int = 0
+
+
+def _subject_key(candidate: Any) -> bytes | None:
+    if isinstance(candidate, dict) and isinstance(candidate.get("subject"), str):
+        return str(candidate["subject"]).encode()
+    return None
+
+
+class Ingest:
+    """The front door's logic; adapters are passed in (real ones from `app.bootstrap`)."""
+
+    def __init__(self, publisher: Publisher, limits: RateLimits, max_batch_events: int):
+        self.publisher, self.limits, self.max_batch_events = publisher, limits, max_batch_events
+
+    async def _dead_letter_all(
+        self,
+        items: list[tuple[bytes, bytes | None, list[FieldProblem]]],
+        headers: list[tuple[str, bytes]],
+        path: str,
+    ) -> None:
+        for value, key, problems in items:
+            try:
+                await self.publisher.dead_letter(value, key, headers, problems, path)
+            except BrokerUnavailable:
+                # The sender gets the 4xx and still holds the event: refused, not lost.
+                REJECTED.labels(path, "invalid_dlq_unavailable").inc()
+                log.warning("dead-letter queue unavailable; invalid event refused only")
+                continue
+            DEAD_LETTERED.labels(path).inc()
+
+    async def submit(
+        self,
+        key: ApiKey,
+        content_type: str | None,
+        headers: Mapping[str, str],
+        body: bytes,
+        atomic: bool,
+    ) -> Submitted:
+        started = time.perf_counter()
+        kept_headers = [
+            (name.lower(), value.encode())
+            for name, value in headers.items()
+            if name.lower().startswith("ce-") or name.lower() in ("content-type", "traceparent")
+        ]
+        try:
+            request = decode_request(content_type, headers, body, self.max_batch_events)
+        except RequestUndecodable as error:
+            RECEIVED.labels("http").inc()
+            problem = FieldProblem(field=error.field, reason=error.reason)
+            if error.status == 400:
+                await self._dead_letter_all([(body, None, [problem])], kept_headers, "http")
+            else:
+                REJECTED.labels("http", "undecodable").inc()
+            raise Problem(
+                error.status,
+                "Unsupported request" if error.status != 400 else "Invalid request",
+                str(error),
+                [problem.model_dump()],
+            ) from None
+
+        RECEIVED.labels("http").inc(len(request.events))
+        batch = request.mode == "batch"
+        valid: list[tuple[int, InteractionEvent]] = []
+        invalid: list[tuple[int, list[FieldProblem]]] = []
+        forbidden: list[tuple[int, FieldProblem]] = []
+        for index, candidate in enumerate(request.events):
+            try:
+                event = parse_event(candidate)
+            except EventInvalid as error:
+                invalid.append((index, error.problems))
+                continue
+            refusal = why_forbidden(key, event.envelope.source, event.envelope.type)
+            if refusal:
+                forbidden.append((index, FieldProblem(field=refusal[0], reason=refusal[1])))
+            else:
+                valid.append((index, event))
+
+        def where(index: int, path: str) -> str:
+            return f"[{index}].{path}" if batch else path
+
+        errors = [
+            {"index": i, "field": where(i, p.field), "reason": p.reason}
+            if batch
+            else {"field": p.field, "reason": p.reason}
+            for i, problems in invalid
+            for p in problems
+        ] + [
+            {"index": i, "field": where(i, p.field), "reason": p.reason, "status": 403}
+            if batch
+            else {"field": p.field, "reason": p.reason}
+            for i, p in forbidden
+        ]
+
+        if forbidden:
+            REJECTED.labels("http", "forbidden").inc(len(forbidden))
+        if invalid:
+            await self._dead_letter_all(
+                [(request.raw_events[i], _subject_key(request.events[i]), p) for i, p in invalid],
+                kept_headers,
+                "http",
+            )
+        if not valid or (atomic and (invalid or forbidden)):
+            if valid:
+                REJECTED.labels("http", "atomic_batch").inc(len(valid))
+            if forbidden and not invalid:
+                raise Problem(403, "Forbidden", "this key may not publish these events", errors)
+            detail = (
+                "the batch was rejected as a whole (atomic=true)"
+                if atomic and valid
+                else "no event in the request is valid"
+            )
+            raise Problem(400 if invalid else 403, "Invalid events", detail, errors)
+
+        wait = self.limits.take(key.id, len(valid), time.monotonic())
+        if wait > 0:
+            REJECTED.labels("http", "rate_limited").inc(len(valid))
+            raise Problem(
+                429,
+                "Too many requests",
+                f"rate limit for this key exceeded; retry in {wait:.1f}s",
+                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+            )
+
+        # Within one request, the same source+id twice is one event.
+        unique: dict[str, InteractionEvent] = {}
+        for _, event in valid:
+            unique.setdefault(event.key, event)
+        try:
+            await self.publisher.publish(list(unique.values()))
+        except BrokerUnavailable as error:
+            REJECTED.labels("http", "broker_unavailable").inc(len(valid))
+            raise Problem(
+                503,
+                "Broker unavailable",
+                f"events were not stored; retry later ({error})",
+                headers={"Retry-After": "2"},
+            ) from None
+        ACCEPTED.labels("http").inc(len(valid))
+        ACCEPT_SECONDS.observe(time.perf_counter() - started)
+        rejected = [
+            {
+                "index": e["index"],
+                "field": e["field"],
+                "reason": e["reason"],
+                "status": e.get("status", 400),
+            }
+            for e in errors
+        ]
+        return Submitted(
+            accepted=[event.envelope.id for _, event in valid],
+            rejected=rejected,
+            duplicates_in_request=len(valid) - len(unique),
+        )
+
+    async def gate_raw(
+        self, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> bool:
+        """Validate one `interactions.raw` message; True when forwarded, False when dead-lettered.
+
+        Accepts the Kafka binding's binary mode (`ce_` headers, JSON value) and structured
+        mode (`content-type: application/cloudevents+json`, the whole event as the value).
+        Raises BrokerUnavailable so the caller does not commit the offset.
+        """
+        header_map = {name.lower(): raw for name, raw in headers}
+        problems: list[FieldProblem] = []
+        event: InteractionEvent | None = None
+        try:
+            content_type = header_map.get("content-type", b"").decode(errors="replace")
+            if "ce_specversion" in header_map:
+                request = decode_request(
+                    "application/json",
+                    {
+                        "ce-" + n[3:]: v.decode()
+                        for n, v in header_map.items()
+                        if n.startswith("ce_")
+                    },
+                    value or b"",
+                    1,
+                )
+            else:
+                request = decode_request(
+                    content_type or "application/cloudevents+json", {}, value or b"", 1
+                )
+            event = parse_event(request.events[0])
+            if key is not None and key.decode(errors="replace") != event.customer_id:
+                problems.append(
+                    FieldProblem(field="key", reason="the message key must be the subject")
+                )
+                event = None
+        except RequestUndecodable as error:
+            problems.append(FieldProblem(field=error.field, reason=error.reason))
+        except EventInvalid as error:
+            problems.extend(error.problems)
+        except UnicodeDecodeError:
+            problems.append(FieldProblem(field="headers", reason="ce_ headers must be UTF-8"))
+        if event is not None:
+            await self.publisher.publish([event])
+            RECEIVED.labels("kafka").inc()  # counted once done, so a retried message counts once
+            ACCEPTED.labels("kafka").inc()
+            return True
+        await self.publisher.dead_letter(value or b"", key, headers, problems, "kafka")
+        RECEIVED.labels("kafka").inc()
+        DEAD_LETTERED.labels("kafka").inc()
+        return False

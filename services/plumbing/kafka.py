@@ -1,0 +1,123 @@
+"""Kafka clients set up one way for every service, plus topic creation.
+
+Producers use `acks=all`; idempotence follows `KAFKA_ENABLE_IDEMPOTENCE` because the local
+broker (Tansu) lacks `InitProducerId`. Consumers commit by hand after the work is done,
+which with stable ids downstream gives at-least-once delivery without duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from schemas.events import FieldProblem
+from services.plumbing.settings import KafkaSettings
+from services.plumbing.topics import Topics
+
+log = logging.getLogger(__name__)
+
+TOPIC_ALREADY_EXISTS = 36
+
+# Per-hop timestamps (epoch ms) carried in headers, so no hop has to guess latency.
+INGESTED_AT_HEADER = "moments_ingested_at"
+SIGNALLED_AT_HEADER = "moments_signalled_at"
+DECIDED_AT_HEADER = "moments_decided_at"
+
+
+def dead_letter_headers(
+    original: Sequence[tuple[str, bytes]], problems: list[FieldProblem], path: str
+) -> list[tuple[str, bytes]]:
+    """The original headers plus why, when and on which path the message was refused."""
+    reason = json.dumps([p.model_dump() for p in problems])
+    return [
+        *original,
+        ("dlq_reason", reason.encode()),
+        ("dlq_time", datetime.now(UTC).isoformat().encode()),
+        ("dlq_path", path.encode()),
+    ]
+
+
+def make_producer(settings: KafkaSettings, **overrides: object) -> AIOKafkaProducer:
+    options: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "acks": "all",
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "linger_ms": 0,
+        "request_timeout_ms": 10_000,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def make_consumer(
+    settings: KafkaSettings, *topics: str, group_id: str | None, **overrides: object
+) -> AIOKafkaConsumer:
+    options: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": 20,
+        "session_timeout_ms": 10_000,
+        "heartbeat_interval_ms": 1_000,
+        "rebalance_timeout_ms": 5_000,
+    }
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def wait_for_broker(bootstrap_servers: str, deadline_s: float = 30.0) -> None:
+    """Poll until the broker answers metadata requests, or raise after the deadline."""
+    end = time.monotonic() + deadline_s
+    last: Exception | None = None
+    while time.monotonic() < end:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except (KafkaError, OSError) as error:
+            last = error
+            await asyncio.sleep(0.1)
+        finally:
+            await admin.close()
+    raise TimeoutError(f"broker {bootstrap_servers} not reachable: {last}")
+
+
+async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None) -> list[str]:
+    """Create the platform's topics with explicit partition counts; returns the new ones."""
+    names = names or Topics(settings.kafka_topic_prefix).all()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        response = await admin.create_topics(
+            [
+                NewTopic(name, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+                for name in names
+            ]
+        )
+        created = []
+        for topic, code, message in (e[:3] for e in response.topic_errors):
+            if code == 0:
+                created.append(topic)
+            elif code != TOPIC_ALREADY_EXISTS:
+                raise RuntimeError(f"creating topic {topic} failed: {code} {message}")
+        return created
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(producer: AIOKafkaProducer, timeout_s: float = 2.0) -> bool:
+    """True when the producer's client can fetch cluster metadata within the timeout."""
+    try:
+        return bool(await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout_s))
+    except (TimeoutError, KafkaError, KafkaConnectionError, OSError):
+        return False

@@ -1,0 +1,47 @@
+"""Settings every service shares: where the broker and the database are.
+
+Each service has its own `Settings` subclass that adds its ports and knobs. Variables are
+read from the environment (see the configuration table in README.md).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated."
+    )
+    kafka_enable_idempotence: bool = Field(
+        default=False,
+        description="Idempotent producer; turn on for Apache Kafka (Tansu does not support it).",
+    )
+    kafka_topic_partitions: int = Field(
+        default=6, ge=1, description="Partitions for topics the platform creates."
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replication factor for topics the platform creates."
+    )
+    kafka_topic_prefix: str = Field(
+        default="", description="Prefix for every topic name (tests use it to isolate runs)."
+    )
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        description="PostgreSQL URL. `moments run` sets it to the embedded server when unset."
+    )
+    database_pool_max: int = Field(default=10, ge=1, description="Connection pool size.")
+
+
+class LoggingSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    log_level: str = Field(default="INFO", description="Python log level.")
+    log_json: bool = Field(default=False, description="One JSON object per log line.")

@@ -1,0 +1,2 @@
+"""signals: the Faust worker that keeps per-customer state and spots pain points and
+small moments in `interactions`, writing one `Signal` per finding to `signals`."""

@@ -1,0 +1,1 @@
+"""signals' pure rules: customer state, text rules and the detectors."""
