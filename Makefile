@@ -1,0 +1,50 @@
+# Small Moments: `make run` starts the local stack, `make test` runs every check.
+# Both create .venv and install the pinned dependencies (requirements.lock) first.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint test-unit test-integration test-e2e bench browser schemas clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+run: $(INSTALLED)
+	$(BIN)/moments run
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Debian's Chromium for the page tests; Playwright never downloads a browser here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is needed for the page tests: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+test-unit: $(INSTALLED)
+	$(BIN)/pytest tests/unit -q
+
+test-integration: $(INSTALLED)
+	$(BIN)/pytest tests/integration -q
+
+test-e2e: $(INSTALLED) browser
+	$(BIN)/pytest tests/e2e -q
+
+test: lint test-unit test-integration test-e2e
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+schemas: $(INSTALLED)
+	$(BIN)/python -m schemas.generate
+
+clean:
+	rm -rf $(VENV) .moments .mypy_cache .ruff_cache .pytest_cache
