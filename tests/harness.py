@@ -1,0 +1,171 @@
+"""Test harness shared by the integration and end-to-end tiers.
+
+Service processes started and stopped by pid, Kafka probes that read a topic until a
+condition holds, and polling with a deadline (never a fixed sleep).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], deadline_s: float = 30.0, what: str = "condition"
+) -> T:
+    """Poll `check` until it returns something truthy; fail after the deadline."""
+    end = time.monotonic() + deadline_s
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline_s}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def read_topic(
+    bootstrap_servers: str,
+    topic: str,
+    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    deadline_s: float = 30.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read `topic` from the beginning until `until(messages)` holds; returns them all."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+    )
+    await consumer.start()
+    messages: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        end = time.monotonic() + deadline_s
+        while not until(messages):
+            if time.monotonic() > end:
+                raise AssertionError(f"{topic}: condition not met; read {len(messages)} messages")
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                messages.extend(batch)
+        return messages
+    finally:
+        await consumer.stop()
+
+
+async def produce(
+    bootstrap_servers: str, topic: str, items: list[tuple[bytes | None, bytes, list[Any]]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for key, value, headers in items:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+@dataclass
+class ServiceProcess:
+    """One of the services as its own process, as `moments run` starts it."""
+
+    name: str
+    env: dict[str, str]
+    ready_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None)
+
+    def start(self) -> None:
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    async def wait_ready(self, deadline_s: float = 60.0) -> None:
+        async def ready() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"{self.name} exited {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                async with httpx.AsyncClient(timeout=2) as client:
+                    return (await client.get(self.ready_url)).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(ready, deadline_s, f"{self.name} ready")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 15.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        self.process = None
+
+
+def cloudevent(
+    customer: str,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    event_id: str,
+    source: str = "/channels/test",
+    time_: str | None = None,
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": event_type,
+        "subject": customer,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    if time_:
+        event["time"] = time_
+    return event
+
+
+def sse_events(text: str) -> list[dict[str, Any]]:
+    """Parse a Server-Sent Events body into its events ({id, event, data})."""
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        fields: dict[str, Any] = {}
+        for line in block.splitlines():
+            name, _, value = line.partition(":")
+            if name in ("id", "event", "data"):
+                fields[name] = value.lstrip(" ")
+        if "data" in fields:
+            fields["data"] = json.loads(fields["data"])
+            events.append(fields)
+    return events
