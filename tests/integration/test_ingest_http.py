@@ -251,8 +251,12 @@ async def test_rate_limits_and_body_size_limits_answer_with_problems(
     assert "2048-byte limit" in too_big.json()["detail"]
 
 
-async def test_metrics_account_for_every_event_received(
-    topics: Topics, services: Callable[..., ServiceProcess], api_key: str, run_id: str
+async def test_metrics_account_for_every_event_received_and_reach_ops_topic(
+    backend: Backend,
+    topics: Topics,
+    services: Callable[..., ServiceProcess],
+    api_key: str,
+    run_id: str,
 ) -> None:
     url = await started_ingest(services)
     auth = {"Authorization": f"Bearer {api_key}"}
@@ -276,3 +280,15 @@ async def test_metrics_account_for_every_event_received(
 
     assert (total("accepted"), total("rejected"), total("dead_lettered")) == (1, 1, 1)
     assert total("received") == total("accepted") + total("rejected") + total("dead_lettered")
+
+    snapshots = await read_topic(
+        backend.bootstrap_servers,
+        topics.ops_metrics,
+        lambda m: any(
+            json.loads(x.value)["metrics"].get('moments_ingest_events_accepted_total{path="http"}')
+            for x in m
+        ),
+    )
+    latest = json.loads(snapshots[-1].value)
+    assert snapshots[-1].key == b"ingest" and latest["service"] == "ingest"
+    assert latest["metrics"]['moments_ingest_events_accepted_total{path="http"}'] == 1

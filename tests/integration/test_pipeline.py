@@ -176,3 +176,50 @@ async def test_event_becomes_one_recommendation_on_sse_and_websocket_and_outcome
     assert [e["data"]["seq"] for e in resumed if e["data"]["customer_id"] == customer] == [
         max(r["seq"] for r in mine)
     ]
+
+
+async def test_agent_on_a_live_contact_gets_that_customers_recommendations(
+    topics: Topics,
+    services: Callable[..., ServiceProcess],
+    pool: asyncpg.Pool,
+    api_key: str,
+    run_id: str,
+) -> None:
+    ingest, signals, actions = services("ingest"), services("signals"), services("actions")
+    for process in (ingest, signals, actions):
+        await process.wait_ready()
+    agent = f"live-{run_id}"
+    token = await create_agent(pool, agent, ["no-such-queue"], "On a call")
+    customer = f"cust-{run_id}"
+    events = [
+        cloudevent(
+            customer,
+            "contact.started",
+            {"channel": "voice", "agent_id": agent, "queue": "sales"},
+            event_id="l-1",
+        ),
+        cloudevent(
+            customer,
+            "life_event.reported",
+            {"channel": "voice", "kind": "bereavement"},
+            event_id="l-2",
+        ),
+    ]
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/cloudevents+json"}
+    async with (
+        sse_listener(base_url(actions), token) as sse,
+        httpx.AsyncClient(base_url=base_url(ingest)) as client,
+    ):
+        for event in events:
+            assert (
+                await client.post("/v1/events", content=json.dumps(event), headers=headers)
+            ).status_code == 202
+
+        async def delivered() -> bool:
+            return any(e["data"]["customer_id"] == customer for e in sse)
+
+        await eventually(delivered, 60, "the live agent's recommendation")
+    [rec] = [e["data"] for e in sse if e["data"]["customer_id"] == customer]
+    assert rec["agent_id"] == agent
+    assert rec["action"]["code"] == "care.bereavement_support"
+    assert rec["queue"] == "care"  # not one of this agent's queues: it came for the live call
