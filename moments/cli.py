@@ -4,6 +4,7 @@ moments run                      the whole local stack, with demo traffic
 moments keys create|list|revoke  channel systems' API keys
 moments agents create            agents and their desktop tokens
 moments migrate                  apply database migrations
+moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
 """
 
@@ -154,6 +155,27 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return asyncio.run(_with_pool(work))
 
 
+def cmd_topics(args: argparse.Namespace) -> int:
+    from services.plumbing.kafka import ensure_topics, wait_for_broker
+    from services.plumbing.settings import KafkaSettings
+    from services.plumbing.topics import Topics
+
+    settings = KafkaSettings()
+
+    async def work() -> int:
+        try:
+            await wait_for_broker(settings.kafka_bootstrap_servers, args.wait)
+        except TimeoutError as error:
+            print(f"moments topics: {error}", file=sys.stderr)
+            return 1
+        created = set(await ensure_topics(settings))
+        for name in Topics(settings.kafka_topic_prefix).all():
+            print(f"{name}  {'created' if name in created else 'exists'}")
+        return 0
+
+    return asyncio.run(work())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="moments", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate
     )
+
+    topics = commands.add_parser(
+        "topics",
+        help="create the platform's Kafka topics (idempotent)",
+        description="Create every platform topic with KAFKA_TOPIC_PARTITIONS partitions and "
+        "KAFKA_REPLICATION_FACTOR replicas on KAFKA_BOOTSTRAP_SERVERS; existing ones are kept.",
+    )
+    topics.add_argument(
+        "--wait", type=float, default=60.0, help="seconds to wait for the broker (default 60)"
+    )
+    topics.set_defaults(handler=cmd_topics)
 
     from moments.simulate.cli import add_parser as add_simulate
 

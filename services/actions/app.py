@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -27,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from schemas.events import FieldProblem
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
 from services.actions.adapters.push import Delivery, DesktopHub
@@ -39,6 +42,7 @@ from services.plumbing.database import create_pool, database_reachable, wait_for
 from services.plumbing.kafka import (
     INGESTED_AT_HEADER,
     broker_reachable,
+    dead_letter_headers,
     make_consumer,
     make_producer,
     wait_for_broker,
@@ -91,7 +95,8 @@ class Runtime:
         self.repository: Repository | None = None
         self.actions: Actions | None = None
         self.tasks: list[asyncio.Task[None]] = []
-        self.consuming = asyncio.Event()
+        self.consuming_signals = asyncio.Event()
+        self.feeding_desktops = asyncio.Event()
 
     async def start(self) -> None:
         settings = self.settings
@@ -119,6 +124,7 @@ class Runtime:
             self.settings, self.topics.signals, group_id=self.settings.actions_group
         )
         await consumer.start()
+        self.consuming_signals.set()
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
@@ -127,6 +133,7 @@ class Runtime:
                         await self._handle_signal(message.value, list(message.headers))
                     await consumer.commit({partition: messages[-1].offset + 1})
         finally:
+            self.consuming_signals.clear()
             await consumer.stop()
 
     async def _handle_signal(self, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
@@ -134,13 +141,23 @@ class Runtime:
         try:
             signal = Signal.model_validate_json(value or b"")
         except ValidationError as error:
-            log.error("unreadable signal skipped: %s", error)
+            # Kept with its reason, never dropped: the DLQ is where refused messages go.
+            log.error("unreadable signal dead-lettered: %s", error)
+            problems = [
+                FieldProblem(field=".".join(map(str, e["loc"])) or "(signal)", reason=e["msg"])
+                for e in error.errors(include_url=False)
+            ]
+            await self.producer.send_and_wait(
+                self.topics.interactions_dlq,
+                value or b"",
+                headers=dead_letter_headers(headers, problems, "actions"),
+            )
             return
         while True:
             try:
                 await self.actions.on_signal(signal, headers)
                 return
-            except (OSError, TimeoutError) as error:
+            except (OSError, TimeoutError, KafkaError, asyncpg.PostgresConnectionError) as error:
                 # Database or broker away: retry the same signal, never skip it.
                 log.warning("retrying signal %s: %s", signal.id, error)
                 await asyncio.sleep(1.0)
@@ -156,7 +173,7 @@ class Runtime:
             fetch_max_wait_ms=10,
         )
         await consumer.start()
-        self.consuming.set()
+        self.feeding_desktops.set()
         try:
             async for message in consumer:
                 headers = dict(message.headers)
@@ -173,6 +190,7 @@ class Runtime:
                     PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
                 self.hub.publish(Delivery(seq, rec, pushed))
         finally:
+            self.feeding_desktops.clear()
             await consumer.stop()
 
     async def stop(self) -> None:
@@ -191,7 +209,12 @@ class Runtime:
     async def ready(self) -> dict[str, bool]:
         broker = await broker_reachable(self.producer)
         database = self.pool is not None and await database_reachable(self.pool)
-        return {"broker": broker, "database": database, "consuming": self.consuming.is_set()}
+        return {
+            "broker": broker,
+            "database": database,
+            "consuming_signals": self.consuming_signals.is_set(),
+            "feeding_desktops": self.feeding_desktops.is_set(),
+        }
 
 
 def _problem(

@@ -192,7 +192,8 @@ class Runtime:
         self.ops.start()
 
     async def stop(self) -> None:
-        await self.ops.stop()
+        if hasattr(self, "ops"):  # start() may have failed before creating it
+            await self.ops.stop()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -131,7 +133,12 @@ def create_app(settings: Settings) -> faust.App:
     @app.timer(interval=settings.ops_interval_s)
     async def report_ops() -> None:
         CUSTOMERS.set(len(customers))
-        body = {"service": "signals", "time": time.time(), "metrics": metrics_snapshot()}
+        body = {
+            "service": "signals",
+            "instance": f"{socket.gethostname()}:{os.getpid()}",
+            "time": time.time(),
+            "metrics": metrics_snapshot(),
+        }
         await ops.send(key=b"signals", value=json.dumps(body).encode())
 
     @app.page("/healthz")

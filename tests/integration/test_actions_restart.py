@@ -71,7 +71,8 @@ async def test_killed_actions_loses_and_duplicates_nothing(
     await produce(
         backend.bootstrap_servers,
         topics.signals,
-        [(s.customer_id.encode(), s.model_dump_json().encode(), []) for s in batch[:10]],
+        [(s.customer_id.encode(), s.model_dump_json().encode(), []) for s in batch[:10]]
+        + [(b"cust-garbled", b'{"id": "half a signal"}', [])],
     )
     await eventually(lambda: at_least(len(customers)), 60, "every recommendation stored")
 
@@ -89,3 +90,11 @@ async def test_killed_actions_loses_and_duplicates_nothing(
     )
     ids = [Recommendation.model_validate_json(m.value).id for m in on_topic]
     assert set(ids) == expected
+
+    # The unreadable signal was kept with its reason, not dropped.
+    dead = await read_topic(
+        backend.bootstrap_servers, topics.interactions_dlq, lambda m: len(m) >= 1
+    )
+    assert dead[0].value == b'{"id": "half a signal"}'
+    assert dict(dead[0].headers)["dlq_path"] == b"actions"
+    assert b"customer_id" in dict(dead[0].headers)["dlq_reason"]

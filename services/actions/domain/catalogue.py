@@ -58,10 +58,14 @@ def parse_catalogue(text: str, origin: str = "catalogue") -> list[CatalogueEntry
             raise CatalogueInvalid(
                 f"{origin}: action #{number} ({name!r}) is invalid: {problems}"
             ) from None
-    codes = [e.code for e in entries]
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        raise CatalogueInvalid(f"{origin}: duplicate action codes: {', '.join(duplicates)}")
+    first: dict[str, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        if entry.code in first:
+            raise CatalogueInvalid(
+                f"{origin}: action #{number} ({entry.code!r}) is invalid: "
+                f"code: already used by action #{first[entry.code]}"
+            )
+        first[entry.code] = number
     return entries
 
 

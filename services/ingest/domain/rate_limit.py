@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
 class TokenBucket:
     rate: float  # tokens per second
     burst: float
-    tokens: float = field(default=-1.0)
+    tokens: float | None = None  # None until first use; negative while in overdraft
     updated: float = 0.0
 
     def take(self, count: float, now: float) -> float:
-        """Take `count` tokens; returns 0 when allowed, else seconds until they would be."""
-        if self.tokens < 0:
+        """Take `count` tokens; returns 0 when allowed, else seconds until they would be.
+
+        A request larger than the burst is allowed once the bucket is full and overdraws
+        it, so it is neither refused forever nor let through for free.
+        """
+        if self.tokens is None:
             self.tokens, self.updated = self.burst, now
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if count <= self.tokens:
+        if count <= self.tokens or self.tokens >= self.burst:
             self.tokens -= count
             return 0.0
         return (min(count, self.burst) - self.tokens) / self.rate

@@ -278,8 +278,10 @@ def abandoned_contact(
     reasons = []
     if data.outcome == ContactOutcome.abandoned:
         reasons.append(f"Gave up on a {data.channel.value} contact")
-    if waited:
-        reasons.append(f"after waiting {waited / 60:.0f} min")
+        if waited:
+            reasons.append(f"after waiting {waited / 60:.0f} min")
+    else:
+        reasons.append(f"Waited {waited / 60:.0f} min on a {data.channel.value} contact")
     strength = 0.5 + (0.3 if long_wait else 0) + (0.1 if data.outcome == "abandoned" else 0)
     return Finding(
         SignalType.abandoned_contact,

@@ -21,6 +21,13 @@ FAILURE_WINDOW_S = 2 * 3600
 FAILURE_LIMIT = 4
 MISSED_PAYMENT_WINDOW_S = 90 * 24 * 3600
 
+# The encoding drops what it can rebuild: digests (always 8 base64 characters) are joined
+# into one string, and a contact's or failure's ref leaves out the event type its list
+# implies (contact.started, selfservice.failed).
+_DIGEST_CHARS = 8
+_CONTACT_TYPE = "contact.started"
+_FAILURE_TYPE = "selfservice.failed"
+
 
 def event_digest(event_key: str) -> str:
     """48-bit digest of `source#id`: enough to tell one customer's recent events apart."""
@@ -65,13 +72,13 @@ class CustomerState:
         self.last_fired = {k: t for k, t in self.last_fired.items() if now - t <= CONTACT_WINDOW_S}
 
     def dump(self) -> bytes:
-        raw: dict[str, Any] = {"s": self.seen}
+        raw: dict[str, Any] = {"s": "".join(self.seen)}
         if self.profile:
             raw["p"] = self.profile
         if self.contacts:
-            raw["c"] = [[c.at, c.channel, c.reason, c.ref] for c in self.contacts]
+            raw["c"] = _rows(self.contacts, _CONTACT_TYPE)
         if self.failures:
-            raw["f"] = [[c.at, c.channel, c.reason, c.ref] for c in self.failures]
+            raw["f"] = _rows(self.failures, _FAILURE_TYPE)
         if self.missed_payments:
             raw["m"] = self.missed_payments
         if self.live:
@@ -85,12 +92,25 @@ class CustomerState:
         if not raw:
             return cls()
         data = json.loads(raw)
+        joined = data.get("s", "")
+        seen = [joined[i : i + _DIGEST_CHARS] for i in range(0, len(joined), _DIGEST_CHARS)]
         return cls(
             profile=data.get("p", {}),
-            seen=data.get("s", []),
-            contacts=[Contact(*c) for c in data.get("c", [])],
-            failures=[Contact(*c) for c in data.get("f", [])],
+            seen=seen,
+            contacts=_contacts(data.get("c", []), _CONTACT_TYPE),
+            failures=_contacts(data.get("f", []), _FAILURE_TYPE),
             missed_payments=data.get("m", []),
             live=data.get("l"),
             last_fired=data.get("t", {}),
         )
+
+
+def _rows(items: list[Contact], implied_type: str) -> list[list[Any]]:
+    return [[c.at, c.channel, c.reason, [c.ref[0], c.ref[1], c.ref[3]]] for c in items]
+
+
+def _contacts(rows: list[list[Any]], implied_type: str) -> list[Contact]:
+    return [
+        Contact(at, channel, reason, [source, event_id, implied_type, time])
+        for at, channel, reason, (source, event_id, time) in rows
+    ]

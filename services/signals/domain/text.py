@@ -20,11 +20,18 @@ _CANCEL = re.compile(
 
 _LIFE_EVENTS: dict[str, re.Pattern[str]] = {
     "bereavement": re.compile(
-        r"\b(passed away|died|death of|funeral|bereave\w*|widow\w*|late (husband|wife|"
-        r"mother|father|partner))\b",
+        r"\b(passed away|death of|funeral|bereave\w*|widow\w*|late (husband|wife|"
+        r"mother|father|partner)|"
+        # a person died, not a phone or a battery
+        r"(husband|wife|partner|mother|father|mum|mom|dad|parent|son|daughter|brother|sister|"
+        r"gran|grandad|grandmother|grandfather) ((has|had|just|recently|sadly) )*died)\b",
         re.IGNORECASE,
     ),
-    "divorce": re.compile(r"\b(divorc\w*|separat(ed|ing|ion) from|split up)\b", re.IGNORECASE),
+    "divorce": re.compile(
+        r"\b(divorc\w*|separat(ed|ing|ion) from|"
+        r"split up(?! (the|this|that|my|our|it|payments?|bills?)\b))\b",
+        re.IGNORECASE,
+    ),
     "relocation": re.compile(
         r"\b(moving (house|home|abroad|to)|relocat\w*|new address|moved house)\b", re.IGNORECASE
     ),
@@ -36,7 +43,7 @@ _LIFE_EVENTS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "illness": re.compile(
-        r"\b(diagnos\w*|in hospital|chemo\w*|cancer|seriously ill|surgery)\b", re.IGNORECASE
+        r"\b(diagnos(ed|is)|in hospital|chemo\w*|cancer|seriously ill|surgery)\b", re.IGNORECASE
     ),
     "retirement": re.compile(r"\b(retir(ed|ing|ement))\b", re.IGNORECASE),
     "marriage": re.compile(
