@@ -1,19 +1,16 @@
-"""`python -m services.actions`: serve actions with uvicorn on ACTIONS_HOST:ACTIONS_PORT."""
-
-import uvicorn
+"""`python -m services.actions`: serve actions on ACTIONS_HOST:ACTIONS_PORT."""
 
 from services.actions.settings import Settings
+from services.plumbing.http import serve
 
 
 def main() -> None:
     settings = Settings()
-    uvicorn.run(
+    serve(
         "services.actions.app:bootstrap",
-        factory=True,
-        host=settings.actions_host,
-        port=settings.actions_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+        settings.actions_host,
+        settings.actions_port,
+        settings.log_level,
     )
 
 

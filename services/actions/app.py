@@ -23,8 +23,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import Histogram
 from pydantic import BaseModel, Field, ValidationError
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,6 +39,7 @@ from services.actions.domain.policy import ContactPolicy
 from services.actions.handlers import SEQ_HEADER, Actions, RecommendationUnknown
 from services.actions.settings import Settings
 from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import (
     INGESTED_AT_HEADER,
     broker_reachable,
@@ -418,19 +419,7 @@ def create_app(settings: Settings) -> FastAPI:
         page = resources.files("services.actions") / "static" / "desktop.html"
         return HTMLResponse(page.read_text())
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz", responses={503: {}})
-    async def readyz() -> JSONResponse:
-        checks = await runtime.ready()
-        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
-
-    @app.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+    add_operations_routes(app, runtime.ready)
     return app
 
 

@@ -1,19 +1,16 @@
-"""`python -m services.ingest`: serve ingest with uvicorn on INGEST_HOST:INGEST_PORT."""
-
-import uvicorn
+"""`python -m services.ingest`: serve ingest on INGEST_HOST:INGEST_PORT."""
 
 from services.ingest.settings import Settings
+from services.plumbing.http import serve
 
 
 def main() -> None:
     settings = Settings()
-    uvicorn.run(
+    serve(
         "services.ingest.app:bootstrap",
-        factory=True,
-        host=settings.ingest_host,
-        port=settings.ingest_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+        settings.ingest_host,
+        settings.ingest_port,
+        settings.log_level,
     )
 
 

@@ -14,8 +14,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +26,7 @@ from services.ingest.domain.rate_limit import RateLimits
 from services.ingest.handlers import Ingest, Problem
 from services.ingest.settings import Settings
 from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
 from services.plumbing.logs import configure_logging
 from services.plumbing.metrics import OpsReporter
@@ -343,19 +343,10 @@ def create_app(
             )
         return AcceptedResponse(accepted=result.accepted, rejected=result.rejected)
 
-    @app.get("/healthz", summary="Alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def ready() -> dict[str, bool]:
+        return await runtime.ready() if runtime else {"broker": True, "database": True}
 
-    @app.get("/readyz", summary="Broker and database reachable", responses={503: {}})
-    async def readyz() -> JSONResponse:
-        checks = await runtime.ready() if runtime else {"broker": True, "database": True}
-        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
-
-    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+    add_operations_routes(app, ready)
     return app
 
 
