@@ -1,1 +1,8 @@
-"""Simulated customers sending channel events, for demos and benchmarks."""
+"""`moments simulate`: a seeded population of customers living through channel traffic.
+
+`domain/` is pure: the population (from real CDNOW purchase histories and telco churn
+data), each customer's latent churn hazard and response propensities, and the stories
+that turn into CloudEvents. `datasets` loads the packaged data, `senders` delivers events
+over HTTP, Kafka or to a file, `responder` answers desktop recommendations, and `cli`
+wires them together.
+"""

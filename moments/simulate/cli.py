@@ -1,121 +1,325 @@
-"""`moments simulate`: send a simulated customer population's events to ingest."""
+"""`moments simulate`: a seeded customer population sending its channel traffic.
+
+    moments simulate --customers 1000 --seed 7 --rate 50 --events 5000       # to ingest
+    moments simulate --target kafka --bootstrap-servers 127.0.0.1:9092 ...   # to Kafka
+    moments simulate --seed 7 --events 1000 --out events.jsonl               # to a file
+    moments simulate --forever --speed 3600 --respond                        # live demo
+
+Pacing: `--rate` sends that many events per second; without it, the simulated clock
+runs `--speed` times faster than the wall clock. The events are a function of the seed,
+the population size, the start time and the customer prefix: `--out` with the same
+options writes the same file twice. `--respond` answers desktop recommendations as the
+customers would, which feeds back into their behaviour (and so is not reproducible).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import random
+import os
 import sys
 import time
-import uuid
+from collections import deque
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
-STORIES: list[list[tuple[str, dict[str, Any]]]] = [
-    [
-        ("contact.started", {"channel": "voice", "queue": "care", "reason": "billing"}),
-        ("cancellation.requested", {"channel": "voice", "product": "broadband", "reason": "price"}),
-    ],
-    [
-        (
-            "complaint.filed",
-            {
-                "channel": "email",
-                "category": "billing",
-                "severity": "high",
-                "text": "I was charged twice and nobody has fixed it.",
-            },
+from moments.simulate.domain.population import build_population
+from moments.simulate.domain.simulation import SimulatedEvent, Simulation
+from moments.simulate.responder import DesktopResponder
+from moments.simulate.senders import (
+    Delivered,
+    EventSender,
+    FileSender,
+    HttpSender,
+    KafkaSender,
+    Pace,
+)
+from services.actions.domain.policy import in_holdout
+from services.actions.settings import Settings as ActionsSettings
+
+# A file is a record to compare, so its default clock is fixed; live traffic is current.
+FILE_START = datetime(2026, 1, 1, tzinfo=UTC)
+HOLDOUT_PERCENT = float(ActionsSettings.model_fields["actions_holdout_percent"].default)
+HOLDOUT_SALT = str(ActionsSettings.model_fields["actions_holdout_salt"].default)
+
+
+def load_credentials(path: str) -> dict[str, Any]:
+    file = Path(path)
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
+def make_simulation(args: argparse.Namespace) -> Simulation:
+    from moments.simulate.datasets import purchase_histories, tenure_records
+
+    population = build_population(
+        args.seed, args.customers, purchase_histories(), tenure_records(), args.customer_prefix
+    )
+    return Simulation(args.seed, population, start_time(args).timestamp())
+
+
+def start_time(args: argparse.Namespace) -> datetime:
+    if args.start:
+        return datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+    return FILE_START if args.out else datetime.now(UTC).replace(microsecond=0)
+
+
+def make_sender(args: argparse.Namespace, credentials: dict[str, Any]) -> EventSender:
+    if args.out:
+        return FileSender(Path(args.out))
+    if args.target == "kafka":
+        return KafkaSender(args.bootstrap_servers, args.topic_prefix)
+    key = credentials.get("ingest_api_key")
+    if not key:
+        raise SystemExit(f"moments simulate: no ingest_api_key in {args.credentials}")
+    url = args.ingest_url or credentials.get("ingest_url", "http://127.0.0.1:8080")
+    return HttpSender(url, key, args.concurrency)
+
+
+def batches(events: Iterator[SimulatedEvent], size: int) -> Iterator[list[SimulatedEvent]]:
+    batch: list[SimulatedEvent] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Rates:
+    """Live events/s over the last few seconds, for the progress line."""
+
+    def __init__(self, window_s: float = 5.0):
+        self.window_s = window_s
+        self.marks: deque[tuple[float, int]] = deque()
+
+    def add(self, total: int) -> float:
+        now = time.monotonic()
+        self.marks.append((now, total))
+        while self.marks and now - self.marks[0][0] > self.window_s:
+            self.marks.popleft()
+        first_at, first = self.marks[0]
+        return (total - first) / (now - first_at) if now > first_at else 0.0
+
+
+async def run(args: argparse.Namespace) -> int:
+    credentials = load_credentials(args.credentials)
+    source_prefix = credentials.get("source_prefix", "/channels")
+    simulation = make_simulation(args)
+    sender = make_sender(args, credentials)
+    limit: int | None = args.events
+    end_at = simulation.start + args.days * 86400 if args.days else None
+    console = Console(stderr=True)
+    if not args.quiet:
+        console.print(
+            f"[bold]moments simulate[/]: {args.customers} customers, seed {args.seed}, "
+            f"start {start_time(args).isoformat()}, to "
+            f"{args.out or args.target}"
         )
-    ],
-    [
-        (
-            "renewal.quoted",
-            {
-                "product": "home insurance",
-                "previous_price": 320.0,
-                "quoted_price": 410.0,
-                "currency": "EUR",
-            },
-        )
-    ],
-    [
-        (
-            "life_event.reported",
-            {
-                "channel": "branch",
-                "kind": "bereavement",
-                "text": "My husband passed away last month.",
-            },
-        )
-    ],
-    [("payment.missed", {"amount": 54.0, "currency": "EUR", "days_overdue": 12})],
-    [
-        (
-            "feedback.submitted",
-            {
-                "channel": "app",
-                "score": 10,
-                "scale": "nps",
-                "text": "Brilliant service, thank you!",
-            },
-        )
-    ],
-]
+    responder: DesktopResponder | None = None
+    tasks: list[asyncio.Task[Any]] = []
+    if args.respond and not args.out:
+        token = credentials.get("agent_token")
+        actions_url = args.actions_url or credentials.get("actions_url")
+        if not token or not actions_url:
+            raise SystemExit(
+                "moments simulate --respond: credentials need agent_token and actions_url"
+            )
+        responder = DesktopResponder(simulation, actions_url, token)
+        tasks.append(asyncio.create_task(responder.run()))
 
-
-def story_events(rng: random.Random, customer: str, source: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "specversion": "1.0",
-            "id": str(uuid.UUID(int=rng.getrandbits(128))),
-            "source": source,
-            "type": event_type,
-            "subject": customer,
-            "time": datetime.now(UTC).isoformat(),
-            "datacontenttype": "application/json",
-            "data": data,
-        }
-        for event_type, data in rng.choice(STORIES)
-    ]
-
-
-async def run(args: argparse.Namespace, credentials: dict[str, Any]) -> int:
-    headers = {
-        "Authorization": f"Bearer {credentials['ingest_api_key']}",
-        "Content-Type": "application/cloudevents+json",
-    }
-    source = f"{credentials.get('source_prefix', '/channels')}/demo"
-    rng = random.Random(args.seed)
+    totals = Delivered()
+    in_flight: set[asyncio.Task[Delivered]] = set()
+    slots = asyncio.Semaphore(max(1, args.concurrency))
+    pace = Pace(None if args.out and not args.rate else args.rate, args.speed, simulation.start)
+    if args.out and not args.rate:
+        pace.speed = float("inf")  # a file is written as fast as it can be
+    rates = Rates()
     sent = 0
-    async with httpx.AsyncClient(base_url=args.ingest_url, timeout=10) as client:
-        while args.forever or sent < args.events:
-            customer = f"cust-{rng.randrange(args.customers):06d}"
-            for event in story_events(rng, customer, source):
-                response = await client.post(
-                    "/v1/events", content=json.dumps(event), headers=headers
-                )
-                if response.status_code != 202 and not args.quiet:
-                    print(f"{response.status_code}: {response.text}", file=sys.stderr)
-                sent += 1
-                await asyncio.sleep(1 / args.rate)
-    return 0
+    sim_now = simulation.start
+
+    def finished(task: asyncio.Task[Delivered]) -> None:
+        in_flight.discard(task)
+        slots.release()
+        if task.cancelled() or task.exception() is not None:
+            result = Delivered(0, 0, [repr(task.exception())])
+        else:
+            result = task.result()
+        totals.accepted += result.accepted
+        totals.refused += result.refused
+        if result.problems and not args.quiet:
+            console.print(f"[red]refused[/]: {result.problems[0]}")
+
+    progress = Progress(
+        SpinnerColumn(),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=args.quiet,
+        refresh_per_second=4,
+    )
+    await sender.start()
+    try:
+        with progress:
+            bar = progress.add_task("sending", total=limit, stats="")
+            last_refresh = 0.0
+            stream = simulation.events()
+            for batch in batches(stream, args.batch):
+                if limit is not None and sent >= limit:
+                    break
+                if limit is not None:
+                    batch = batch[: limit - sent]
+                if end_at is not None and batch[0].at > end_at:
+                    break
+                await pace.wait(batch[0].at, len(batch))
+                await slots.acquire()
+                cloudevents = [e.cloudevent(args.seed, source_prefix) for e in batch]
+                task = asyncio.create_task(sender.send(cloudevents))
+                in_flight.add(task)
+                task.add_done_callback(finished)
+                sent += len(batch)
+                sim_now = batch[-1].at
+                if time.monotonic() - last_refresh > 0.25:
+                    last_refresh = time.monotonic()
+                    answered = responder.answered if responder else None
+                    progress.update(
+                        bar,
+                        completed=sent,
+                        stats=(
+                            f"{rates.add(totals.accepted):7.0f} ev/s  accepted {totals.accepted}"
+                            f"  refused {totals.refused}  sim "
+                            f"{datetime.fromtimestamp(sim_now, UTC):%Y-%m-%d %H:%M}"
+                            + (
+                                f"  recs {answered.seen} taken up {answered.accepted}"
+                                if answered
+                                else ""
+                            )
+                            + (
+                                f"  behind {pace.behind_s(batch[0].at):.1f}s"
+                                if pace.behind_s(batch[0].at) > 1
+                                else ""
+                            )
+                        ),
+                    )
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            progress.update(bar, completed=sent)
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await sender.close()
+    if not args.quiet:
+        report(console, simulation, args, totals, sent)
+        if responder is not None:
+            answered = responder.answered
+            console.print(
+                f"answered {answered.seen} recommendations: {answered.accepted} accepted, "
+                f"{answered.declined} declined, {answered.failed} not recorded"
+            )
+    return 0 if totals.refused == 0 else 1
+
+
+def report(
+    console: Console, simulation: Simulation, args: argparse.Namespace, totals: Delivered, sent: int
+) -> None:
+    console.print(
+        f"sent {sent} events: {totals.accepted} accepted, {totals.refused} refused; simulated "
+        f"{(simulation.now - simulation.start) / 86400:.1f} days"
+    )
+    held = [i for i in simulation.lives if in_holdout(i, args.holdout_percent, args.holdout_salt)]
+    treated = [i for i in simulation.lives if i not in set(held)]
+    table = Table("group", "customers", "asked to cancel", "left", "won back")
+    for name, ids in (("treated", treated), ("holdout", held)):
+        tally = simulation.tally(ids)
+        table.add_row(
+            name,
+            str(tally.customers),
+            str(tally.asked_to_cancel),
+            f"{tally.left} ({tally.left / max(1, tally.customers):.1%})",
+            str(tally.won_back),
+        )
+    console.print(table)
 
 
 def add_parser(commands: Any) -> None:
-    parser = commands.add_parser("simulate", help="send simulated customer traffic")
-    parser.add_argument("--target", choices=["http"], default="http")
-    parser.add_argument("--ingest-url", default="http://127.0.0.1:8080")
-    parser.add_argument("--credentials", default=".moments/dev-credentials.json")
-    parser.add_argument("--customers", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=2.0, help="events per second")
-    parser.add_argument("--events", type=int, default=100)
-    parser.add_argument("--forever", action="store_true")
-    parser.add_argument("--seed", type=int, default=int(time.time()))
-    parser.add_argument("--quiet", action="store_true")
-    parser.set_defaults(
-        handler=lambda args: asyncio.run(run(args, json.loads(Path(args.credentials).read_text())))
+    parser = commands.add_parser(
+        "simulate",
+        help="send simulated customer traffic",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--target", choices=["http", "kafka"], default="http")
+    parser.add_argument("--out", default=None, help="write JSON lines here instead of sending")
+    parser.add_argument("--ingest-url", default=None, help="default: from the credentials")
+    parser.add_argument("--credentials", default=".moments/dev-credentials.json")
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        help="--target kafka: the broker",
+    )
+    parser.add_argument(
+        "--topic-prefix",
+        default=os.environ.get("KAFKA_TOPIC_PREFIX", ""),
+        help="--target kafka: topic name prefix",
+    )
+    parser.add_argument("--customers", type=int, default=200, help="population size")
+    parser.add_argument("--customer-prefix", default="cust", help="customer ids: PREFIX-000042")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="population and stories (default: from the clock)"
+    )
+    parser.add_argument(
+        "--start", default=None, help="simulated start, RFC 3339 (default: now; --out: 2026-01-01)"
+    )
+    parser.add_argument("--rate", type=float, default=None, help="events per second")
+    parser.add_argument(
+        "--speed", type=float, default=3600.0, help="simulated seconds per second (without --rate)"
+    )
+    parser.add_argument("--batch", type=int, default=1, help="events per request or Kafka round")
+    parser.add_argument("--concurrency", type=int, default=4, help="requests in flight")
+    parser.add_argument(
+        "--events", type=int, default=None, help="stop after this many (default 100 without --days)"
+    )
+    parser.add_argument("--days", type=float, default=None, help="stop after this many sim days")
+    parser.add_argument("--forever", action="store_true", help="never stop")
+    parser.add_argument(
+        "--respond", action="store_true", help="answer desktop recommendations as the customers"
+    )
+    parser.add_argument("--actions-url", default=None, help="default: from the credentials")
+    parser.add_argument("--holdout-percent", type=float, default=HOLDOUT_PERCENT)
+    parser.add_argument("--holdout-salt", default=HOLDOUT_SALT)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.seed is None:
+        args.seed = int(time.time())
+        if not args.quiet:
+            print(f"seed {args.seed} (pass --seed {args.seed} to repeat this run)", file=sys.stderr)
+    if args.forever:
+        args.days = args.events = None
+    elif args.events is None and args.days is None:
+        args.events = 100
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return 130
