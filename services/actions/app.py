@@ -129,18 +129,26 @@ class Runtime:
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
-                for partition, messages in batches.items():
+                if not batches:
+                    continue
+                readable = []
+                for messages in batches.values():
                     for message in messages:
-                        await self._handle_signal(message.value, list(message.headers))
-                    await consumer.commit({partition: messages[-1].offset + 1})
+                        signal = await self._read_signal(message.value, list(message.headers))
+                        if signal is not None:
+                            readable.append((signal, list(message.headers)))
+                await self._decide(readable)
+                # Offsets only after every recommendation of the batch is stored and sent.
+                await consumer.commit({tp: m[-1].offset + 1 for tp, m in batches.items()})
         finally:
             self.consuming_signals.clear()
             await consumer.stop()
 
-    async def _handle_signal(self, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
-        assert self.actions is not None
+    async def _read_signal(
+        self, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Signal | None:
         try:
-            signal = Signal.model_validate_json(value or b"")
+            return Signal.model_validate_json(value or b"")
         except ValidationError as error:
             # Kept with its reason, never dropped: the DLQ is where refused messages go.
             log.error("unreadable signal dead-lettered: %s", error)
@@ -153,14 +161,18 @@ class Runtime:
                 value or b"",
                 headers=dead_letter_headers(headers, problems, "actions"),
             )
-            return
-        while True:
+            return None
+
+    async def _decide(self, batch: list[tuple[Signal, list[tuple[str, bytes]]]]) -> None:
+        assert self.actions is not None
+        while batch:
             try:
-                await self.actions.on_signal(signal, headers)
+                await self.actions.on_signals(batch)
                 return
             except (OSError, TimeoutError, KafkaError, asyncpg.PostgresConnectionError) as error:
-                # Database or broker away: retry the same signal, never skip it.
-                log.warning("retrying signal %s: %s", signal.id, error)
+                # Database or broker away: retry the same batch, never skip it. What was
+                # stored before the failure is found again and relayed by on_signals.
+                log.warning("retrying %d signals: %s", len(batch), error)
                 await asyncio.sleep(1.0)
 
     async def _feed_desktops(self) -> None:

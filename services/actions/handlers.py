@@ -1,8 +1,9 @@
 """What actions does with a signal and with an outcome, independent of HTTP and Kafka loops.
 
-`on_signal` stores the signal once, decides, stores the recommendations, then publishes
-them (the outbox: `relay` publishes whatever a crash left unpublished). `record_outcome`
-stores what the agent did and publishes it to `outcomes`.
+`on_signals` stores a batch of signals once each, decides, stores the recommendations in
+one transaction, then publishes them (the outbox: `relay` publishes whatever a crash or a
+failed publish left unpublished). `record_outcome` stores what the agent did and
+publishes it to `outcomes`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from prometheus_client import Counter
 
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
-from services.actions.adapters.repository import Agent, Repository
+from services.actions.adapters.repository import Agent, Repository, StoredRecommendation
 from services.actions.domain.catalogue import CatalogueEntry
 from services.actions.domain.policy import ContactPolicy, decide
 from services.plumbing.ids import stable_id
@@ -54,23 +55,58 @@ class Actions:
         self.catalogue, self.policy, self.clock = catalogue, policy, clock
         self._relay_lock = asyncio.Lock()
 
-    async def on_signal(
-        self, signal: Signal, headers: Sequence[tuple[str, bytes]] = ()
+    async def on_signals(
+        self, batch: Sequence[tuple[Signal, Sequence[tuple[str, bytes]]]]
     ) -> list[Recommendation]:
+        """Decide a batch of signals in one transaction, then publish what they made.
+
+        Returns only once every recommendation of these signals is on its topic, so the
+        caller may then commit their offsets. A signal seen before (a replay, or a retry
+        after a failure) may have left recommendations stored but unpublished: then the
+        whole outbox is relayed too.
+        """
         now = self.clock()
-        new, made = await self.repository.record_signal_and_decide(
-            signal,
-            lambda recent: decide(signal, self.catalogue, self.policy, recent, now),
+        headers = {signal.id: passed for signal, passed in batch}
+        decided = await self.repository.record_signals_and_decide(
+            [signal for signal, _ in batch],
+            lambda signal, recent: decide(signal, self.catalogue, self.policy, recent, now),
             since=now - timedelta(days=1),
         )
-        SIGNALS.labels("new" if new else "duplicate").inc()
-        for rec in made:
+        SIGNALS.labels("new").inc(decided.new_signals)
+        SIGNALS.labels("duplicate").inc(decided.known_signals)
+        for _, stored in decided.made:
+            rec = stored.recommendation
             RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
-        passed = [(n, v) for n, v in headers if n in _PASSED_HEADERS]
-        passed.append((DECIDED_AT_HEADER, str(int(time.time() * 1000)).encode()))
-        # Publish whatever of this signal is still unpublished, including after a crash.
-        await self.relay(passed)
-        return made
+        decided_at = (DECIDED_AT_HEADER, str(int(time.time() * 1000)).encode())
+        shown = [
+            (stored, [*(h for h in headers[signal.id] if h[0] in _PASSED_HEADERS), decided_at])
+            for signal, stored in decided.made
+            if not stored.recommendation.holdout
+        ]
+        async with self._relay_lock:
+            await self._publish(shown)
+        if decided.known_signals:
+            await self.relay()
+        return [stored.recommendation for _, stored in decided.made]
+
+    async def _publish(
+        self, items: Sequence[tuple[StoredRecommendation, Sequence[tuple[str, bytes]]]]
+    ) -> None:
+        """Send every item, wait for all the acks together, then mark them published."""
+        acks = []
+        for stored, headers in items:
+            rec = stored.recommendation
+            acks.append(
+                await self.producer.send(
+                    self.topics.recommendations(rec.channel.value),
+                    rec.model_dump_json().encode(),
+                    key=rec.customer_id.encode(),
+                    headers=[*headers, (SEQ_HEADER, str(stored.seq).encode())],
+                )
+            )
+        await asyncio.gather(*acks)
+        if items:
+            await self.repository.mark_published([s.recommendation.id for s, _ in items])
 
     async def relay(self, headers: Sequence[tuple[str, bytes]] = ()) -> int:
         """Publish every stored but unpublished recommendation and outcome; returns the count."""
@@ -80,23 +116,18 @@ class Actions:
     async def _relay(self, headers: Sequence[tuple[str, bytes]]) -> int:
         published = 0
         while batch := await self.repository.unpublished():
-            for stored in batch:
-                rec = stored.recommendation
-                await self.producer.send_and_wait(
-                    self.topics.recommendations(rec.channel.value),
-                    rec.model_dump_json().encode(),
-                    key=rec.customer_id.encode(),
-                    headers=[*headers, (SEQ_HEADER, str(stored.seq).encode())],
-                )
-            await self.repository.mark_published([s.recommendation.id for s in batch])
+            await self._publish([(stored, headers) for stored in batch])
             published += len(batch)
         while outcomes := await self.repository.unpublished_outcomes():
-            for outcome in outcomes:
-                await self.producer.send_and_wait(
+            acks = [
+                await self.producer.send(
                     self.topics.outcomes,
                     outcome.model_dump_json().encode(),
                     key=outcome.customer_id.encode(),
                 )
+                for outcome in outcomes
+            ]
+            await asyncio.gather(*acks)
             await self.repository.mark_outcomes_published([o.id for o in outcomes])
             published += len(outcomes)
         return published

@@ -8,9 +8,9 @@ them so nothing decided is ever lost between the database and the broker.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -33,6 +33,15 @@ class StoredRecommendation:
     recommendation: Recommendation
 
 
+@dataclass
+class Decided:
+    """What one batch of signals came to."""
+
+    new_signals: int = 0
+    known_signals: int = 0  # seen before: a replay, or a retry after a failure
+    made: list[tuple[Signal, StoredRecommendation]] = field(default_factory=list)
+
+
 def _stored(row: asyncpg.Record) -> StoredRecommendation:
     return StoredRecommendation(
         row["seq"], row["status"], Recommendation.model_validate(row["payload"])
@@ -45,52 +54,62 @@ class Repository:
         self.agent_cache_s = agent_cache_s
         self._agents: dict[str, tuple[float, Agent | None]] = {}
 
-    async def record_signal_and_decide(
-        self, signal: Signal, decide: Any, since: datetime
-    ) -> tuple[bool, list[Recommendation]]:
-        """Store the signal once; on first sight, store `decide(recent_count)`'s result.
+    async def record_signals_and_decide(
+        self,
+        signals: Sequence[Signal],
+        decide: Callable[[Signal, int], list[Recommendation]],
+        since: datetime,
+    ) -> Decided:
+        """Store each signal once and, on first sight, what `decide(signal, recent)` makes.
 
-        Returns whether the signal was new, and the recommendations stored for it.
+        One transaction for the whole batch: `recent` counts the customer's non-holdout
+        recommendations since `since`, including ones made earlier in this batch.
         """
+        decided = Decided()
         async with self.pool.acquire() as connection, connection.transaction():
-            inserted = await connection.fetchval(
-                "insert into signals(id, customer_id, type, payload) values ($1, $2, $3, $4)"
-                " on conflict (id) do nothing returning true",
-                signal.id,
-                signal.customer_id,
-                signal.type.value,
-                signal.model_dump(mode="json"),
-            )
-            if not inserted:
-                return False, []
-            recent = await connection.fetchval(
-                "select count(*) from recommendations"
-                " where customer_id = $1 and created_at >= $2 and not holdout",
-                signal.customer_id,
-                since,
-            )
-            recommendations: list[Recommendation] = decide(int(recent))
-            for rec in recommendations:
-                await connection.execute(
-                    "insert into recommendations(id, signal_id, customer_id, action_code, channel,"
-                    " queue, agent_id, priority, holdout, payload, created_at, expires_at,"
-                    " published_at) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-                    " on conflict (id) do nothing",
-                    rec.id,
+            for signal in signals:
+                inserted = await connection.fetchval(
+                    "insert into signals(id, customer_id, type, payload) values ($1, $2, $3, $4)"
+                    " on conflict (id) do nothing returning true",
                     signal.id,
-                    rec.customer_id,
-                    rec.action.code,
-                    rec.channel.value,
-                    rec.queue,
-                    rec.agent_id,
-                    rec.priority,
-                    rec.holdout,
-                    rec.model_dump(mode="json"),
-                    rec.created_at,
-                    rec.expires_at,
-                    rec.created_at if rec.holdout else None,  # holdout: nothing to publish
+                    signal.customer_id,
+                    signal.type.value,
+                    signal.model_dump(mode="json"),
                 )
-            return True, recommendations
+                if not inserted:
+                    decided.known_signals += 1
+                    continue
+                decided.new_signals += 1
+                recent = await connection.fetchval(
+                    "select count(*) from recommendations"
+                    " where customer_id = $1 and created_at >= $2 and not holdout",
+                    signal.customer_id,
+                    since,
+                )
+                for rec in decide(signal, int(recent)):
+                    seq = await connection.fetchval(
+                        "insert into recommendations(id, signal_id, customer_id, action_code,"
+                        " channel, queue, agent_id, priority, holdout, payload, created_at,"
+                        " expires_at, published_at)"
+                        " values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+                        " on conflict (id) do nothing returning seq",
+                        rec.id,
+                        signal.id,
+                        rec.customer_id,
+                        rec.action.code,
+                        rec.channel.value,
+                        rec.queue,
+                        rec.agent_id,
+                        rec.priority,
+                        rec.holdout,
+                        rec.model_dump(mode="json"),
+                        rec.created_at,
+                        rec.expires_at,
+                        rec.created_at if rec.holdout else None,  # holdout: nothing to publish
+                    )
+                    if seq is not None:
+                        decided.made.append((signal, StoredRecommendation(seq, "open", rec)))
+        return decided
 
     async def unpublished(self, limit: int = 500) -> list[StoredRecommendation]:
         rows = await self.pool.fetch(
