@@ -119,12 +119,6 @@ class Repository:
         )
         return [_stored(r) for r in rows]
 
-    async def seq_of(self, recommendation_ids: list[str]) -> dict[str, int]:
-        rows = await self.pool.fetch(
-            "select id, seq from recommendations where id = any($1)", recommendation_ids
-        )
-        return {r["id"]: r["seq"] for r in rows}
-
     async def mark_published(self, recommendation_ids: list[str]) -> None:
         await self.pool.execute(
             "update recommendations set published_at = now()"
