@@ -8,8 +8,9 @@ for an event that is not stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -56,27 +57,30 @@ class EventPublisher:
         self.timeout_s = timeout_s
         self.started = False
 
-    async def publish(self, events: Sequence[InteractionEvent]) -> None:
+    @contextlib.asynccontextmanager
+    async def _acknowledged(self) -> AsyncIterator[None]:
+        """The block's sends must be acknowledged within the deadline, or BrokerUnavailable."""
         if not self.started:
             raise BrokerUnavailable("not connected to the broker yet")
-        now_ms = int(time.time() * 1000)
         try:
             async with asyncio.timeout(self.timeout_s):
-                futures = []
-                for event in events:
-                    message = to_kafka_message(event, now_ms)
-                    key = message.key.encode() if isinstance(message.key, str) else message.key
-                    futures.append(
-                        await self.producer.send(
-                            self.topic,
-                            message.value,
-                            key=key,
-                            headers=list(message.headers.items()),
-                        )
-                    )
-                await asyncio.gather(*futures)
+                yield
         except (TimeoutError, KafkaError, OSError) as error:
             raise BrokerUnavailable(str(error) or type(error).__name__) from error
+
+    async def publish(self, events: Sequence[InteractionEvent]) -> None:
+        now_ms = int(time.time() * 1000)
+        async with self._acknowledged():
+            futures = []
+            for event in events:
+                message = to_kafka_message(event, now_ms)
+                key = message.key.encode() if isinstance(message.key, str) else message.key
+                futures.append(
+                    await self.producer.send(
+                        self.topic, message.value, key=key, headers=list(message.headers.items())
+                    )
+                )
+            await asyncio.gather(*futures)
 
     async def dead_letter(
         self,
@@ -87,15 +91,7 @@ class EventPublisher:
         path: str,
     ) -> None:
         """Store a refused event with its reason; raises BrokerUnavailable if it cannot."""
-        if not self.started:
-            raise BrokerUnavailable("not connected to the broker yet")
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                await self.producer.send_and_wait(
-                    self.dlq_topic,
-                    value,
-                    key=key,
-                    headers=dead_letter_headers(headers, problems, path),
-                )
-        except (TimeoutError, KafkaError, OSError) as error:
-            raise BrokerUnavailable(str(error) or type(error).__name__) from error
+        async with self._acknowledged():
+            await self.producer.send_and_wait(
+                self.dlq_topic, value, key=key, headers=dead_letter_headers(headers, problems, path)
+            )
