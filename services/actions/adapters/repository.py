@@ -7,7 +7,6 @@ them so nothing decided is ever lost between the database and the broker.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ import asyncpg
 
 from schemas.recommendations import Outcome, Recommendation
 from schemas.signals import Signal
+from services.plumbing.cache import ExpiringCache
 from services.plumbing.ids import hash_secret, secret_token
 
 
@@ -51,8 +51,7 @@ def _stored(row: asyncpg.Record) -> StoredRecommendation:
 class Repository:
     def __init__(self, pool: asyncpg.Pool, agent_cache_s: float = 5.0):
         self.pool = pool
-        self.agent_cache_s = agent_cache_s
-        self._agents: dict[str, tuple[float, Agent | None]] = {}
+        self._agents: ExpiringCache[Agent | None] = ExpiringCache(agent_cache_s)
 
     async def record_signals_and_decide(
         self,
@@ -201,17 +200,15 @@ class Repository:
 
     async def agent_by_token(self, token: str) -> Agent | None:
         digest = hash_secret(token)
-        now = time.monotonic()
-        cached = self._agents.get(digest)
-        if cached and cached[0] > now:
-            return cached[1]
-        row = await self.pool.fetchrow(
-            "select id, name, queues from agents where token_hash = $1 and revoked_at is null",
-            digest,
-        )
-        agent = Agent(row["id"], row["name"], tuple(row["queues"])) if row else None
-        self._agents[digest] = (now + self.agent_cache_s, agent)
-        return agent
+
+        async def load() -> Agent | None:
+            row = await self.pool.fetchrow(
+                "select id, name, queues from agents where token_hash = $1 and revoked_at is null",
+                digest,
+            )
+            return Agent(row["id"], row["name"], tuple(row["queues"])) if row else None
+
+        return await self._agents.get(digest, load)
 
 
 async def create_agent(

@@ -5,7 +5,6 @@ Only a SHA-256 of each key is stored; the key itself is shown once, when it is c
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from datetime import datetime
 import asyncpg
 
 from services.ingest.domain.access import ApiKey
+from services.plumbing.cache import ExpiringCache
 from services.plumbing.ids import hash_secret, secret_token
 
 
@@ -87,22 +87,22 @@ class KeyStore:
     """Finds the key behind a secret, caching answers for `cache_s` seconds."""
 
     def __init__(self, pool: asyncpg.Pool, cache_s: float):
-        self.pool, self.cache_s = pool, cache_s
-        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self.pool = pool
+        self._cache: ExpiringCache[ApiKey | None] = ExpiringCache(cache_s)
 
     async def find(self, secret: str) -> ApiKey | None:
         digest = hash_secret(secret)
-        now = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached and cached[0] > now:
-            return cached[1]
-        row = await self.pool.fetchrow(
-            "select id, source_prefix, allowed_types from api_keys"
-            " where key_hash = $1 and revoked_at is null",
-            digest,
-        )
-        key = ApiKey(row["id"], row["source_prefix"], tuple(row["allowed_types"])) if row else None
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now + self.cache_s, key)
-        return key
+
+        async def load() -> ApiKey | None:
+            row = await self.pool.fetchrow(
+                "select id, source_prefix, allowed_types from api_keys"
+                " where key_hash = $1 and revoked_at is null",
+                digest,
+            )
+            return (
+                ApiKey(row["id"], row["source_prefix"], tuple(row["allowed_types"]))
+                if row
+                else None
+            )
+
+        return await self._cache.get(digest, load)
