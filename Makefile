@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 ASYNCAPI_SPECS_VERSION := 6.11.1
 ASYNCAPI_SPECS := .moments/npm/.asyncapi-specs-$(ASYNCAPI_SPECS_VERSION)
 
-.PHONY: run test lint test-unit test-integration test-e2e bench browser schemas asyncapi-specs clean
+.PHONY: run test lint test-unit test-integration test-faults test-e2e bench browser schemas asyncapi-specs clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test-unit: $(INSTALLED) $(ASYNCAPI_SPECS)
 
 test-integration: $(INSTALLED)
 	$(BIN)/pytest tests/integration -q
+
+# Drills that break something real (kill, pause, poison, restart) and count every stage.
+test-faults: $(INSTALLED)
+	$(BIN)/pytest tests/faults -q
 
 test-e2e: $(INSTALLED) browser
 	$(BIN)/pytest tests/e2e -q

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from schemas.customers import CustomerRecord
 from schemas.events import EVENT_DATA_MODELS, CloudEventEnvelope, FieldProblem
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
@@ -90,6 +91,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     files["signal.json"] = _standalone(Signal, "serialization")
     files["recommendation.json"] = _standalone(Recommendation, "serialization")
     files["outcome.json"] = _standalone(Outcome, "serialization")
+    files["customer.json"] = _standalone(CustomerRecord, "serialization")
     return files
 
 
@@ -326,6 +328,14 @@ def _messages(components: _Components) -> dict[str, dict[str, Any]]:
         "payload": components.model(Outcome, "serialization"),
         "bindings": _kafka_key(CUSTOMER_KEY),
     }
+    messages["customer"] = {
+        "name": "customer",
+        "title": "Customer record",
+        "summary": "Latest profile, relationship health and live contact of one customer.",
+        "contentType": "application/json",
+        "payload": components.model(CustomerRecord, "serialization"),
+        "bindings": _kafka_key(CUSTOMER_KEY + " A null value is a tombstone: erased."),
+    }
     messages["opsSnapshot"] = {
         "name": "opsSnapshot",
         "title": "Operations snapshot",
@@ -388,6 +398,12 @@ def _channels(messages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         topics.outcomes,
         "What agents and customers did with recommendations.",
         [("outcome", "outcome")],
+    )
+    channels["customers"] = _channel(
+        topics.customers,
+        "Compacted: the latest record per customer (profile, relationship health, live "
+        "contact), written by signals on every change; a tombstone when a customer is erased.",
+        [("customer", "customer")],
     )
     channels["ops.metrics"] = _channel(
         topics.ops_metrics,
@@ -497,6 +513,12 @@ def _operations(channels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
     )
     operations["actions.sendOutcomes"] = operation(
         "send", "outcomes", "actions", "Publish each outcome an agent records."
+    )
+    operations["signals.sendCustomers"] = operation(
+        "send",
+        "customers",
+        "signals",
+        "Publish the customer's latest record whenever their state changes.",
     )
     operations["sendOpsMetrics"] = operation(
         "send",

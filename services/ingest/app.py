@@ -13,27 +13,29 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.ingest.adapters.keys import KeyStore
 from services.ingest.adapters.publisher import BrokerUnavailable, EventPublisher
 from services.ingest.domain.access import ApiKey
 from services.ingest.domain.decoding import BATCH, STRUCTURED
 from services.ingest.domain.rate_limit import RateLimits
-from services.ingest.handlers import Ingest, Problem
+from services.ingest.handlers import Ingest
 from services.ingest.settings import Settings
 from services.plumbing.database import create_pool, database_reachable, wait_for_database
 from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
 from services.plumbing.logs import configure_logging
 from services.plumbing.metrics import OpsReporter
+from services.plumbing.problems import (
+    PROBLEM_JSON,
+    Problem,
+    ProblemResponse,
+    install_problem_handlers,
+)
 from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
-PROBLEM_JSON = "application/problem+json"
 
 
 class KeyFinder(Protocol):
@@ -45,30 +47,6 @@ class AcceptedResponse(BaseModel):
     rejected: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Batch only: events refused, each with index, field, reason and status.",
-    )
-
-
-class ProblemError(BaseModel):
-    field: str = Field(description="Path of the offending field, e.g. [3].data.channel.")
-    reason: str
-    index: int | None = Field(default=None, description="Position in the batch.")
-    status: int | None = None
-
-
-class ProblemResponse(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[ProblemError] | None = None
-
-
-def problem_response(problem: Problem) -> JSONResponse:
-    return JSONResponse(
-        problem.body(),
-        status_code=problem.status,
-        media_type=PROBLEM_JSON,
-        headers=problem.headers,
     )
 
 
@@ -277,28 +255,7 @@ def create_app(
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @app.exception_handler(Problem)
-    async def _problem(_: Request, problem: Problem) -> JSONResponse:
-        return problem_response(problem)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
-            for e in error.errors()
-        ]
-        return problem_response(Problem(422, "Invalid parameters", "see errors", errors))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem_response(
-            Problem(
-                error.status_code,
-                "HTTP error",
-                str(error.detail),
-                headers=dict(error.headers or {}),
-            )
-        )
+    install_problem_handlers(app)
 
     @app.post(
         "/v1/events",

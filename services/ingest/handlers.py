@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prometheus_client import Counter, Histogram
@@ -21,6 +21,7 @@ from services.ingest.adapters.publisher import BrokerUnavailable
 from services.ingest.domain.access import ApiKey, why_forbidden
 from services.ingest.domain.decoding import RequestUndecodable, decode_request
 from services.ingest.domain.rate_limit import RateLimits
+from services.plumbing.problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +51,6 @@ class Publisher(Protocol):
         problems: list[FieldProblem],
         path: str,
     ) -> None: ...
-
-
-@dataclass
-class Problem(Exception):
-    """An RFC 7807 problem: rendered as application/problem+json."""
-
-    status: int
-    title: str
-    detail: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    accepted: list[str] = field(default_factory=list)
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": f"https://small-moments.dev/problems/{self.title.lower().replace(' ', '-')}",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if self.errors:
-            body["errors"] = self.errors
-        return body
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from services.plumbing.topics import Topics
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
+# Latest-value topics keep one record per key (Apache Kafka compacts them; Tansu keeps all).
+_TOPIC_CONFIGS: dict[str, dict[str, str]] = {"customers": {"cleanup.policy": "compact"}}
 
 # Per-hop timestamps (epoch ms) carried in headers, so no hop has to guess latency.
 INGESTED_AT_HEADER = "moments_ingested_at"
@@ -100,7 +102,14 @@ async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None)
     try:
         response = await admin.create_topics(
             [
-                NewTopic(name, settings.kafka_topic_partitions, settings.kafka_replication_factor)
+                NewTopic(
+                    name,
+                    settings.kafka_topic_partitions,
+                    settings.kafka_replication_factor,
+                    topic_configs=_TOPIC_CONFIGS.get(
+                        name.removeprefix(settings.kafka_topic_prefix), {}
+                    ),
+                )
                 for name in names
             ]
         )

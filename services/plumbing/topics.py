@@ -38,6 +38,11 @@ class Topics:
         return self._name("outcomes")
 
     @property
+    def customers(self) -> str:
+        """Compacted: the latest `CustomerRecord` per customer; a tombstone on erasure."""
+        return self._name("customers")
+
+    @property
     def ops_metrics(self) -> str:
         return self._name("ops.metrics")
 
@@ -49,5 +54,6 @@ class Topics:
             self.signals,
             *(self.recommendations(c) for c in RECOMMENDATION_CHANNELS),
             self.outcomes,
+            self.customers,
             self.ops_metrics,
         ]

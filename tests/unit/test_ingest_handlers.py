@@ -16,7 +16,8 @@ from schemas.events import ComplaintFiled, ContactStarted, FieldProblem, Interac
 from services.ingest.adapters.publisher import BrokerUnavailable, to_kafka_message
 from services.ingest.domain.access import ApiKey
 from services.ingest.domain.rate_limit import RateLimits
-from services.ingest.handlers import Ingest, Problem, Submitted
+from services.ingest.handlers import Ingest, Submitted
+from services.plumbing.problems import Problem
 from tests.unit.builders import attributes, event, new_customer, new_id
 
 STRUCTURED = "application/cloudevents+json"

@@ -1,0 +1,90 @@
+"""The customer record: who the customer is and how the relationship stands, kept live.
+
+signals publishes one `CustomerRecord` per customer to the compacted `customers` topic
+(keyed by customer id) whenever the customer's state changes, and the same
+`RelationshipHealth` rides on every `Signal`. actions and any channel can read the latest
+record per customer from that topic; an erased customer is a tombstone (a null value).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.signals import CustomerSnapshot
+
+
+class HealthReason(BaseModel):
+    """One contribution to the score, in words an agent can say back to the customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="Plain words, e.g. 'Three contacts about billing this week'.")
+    impact: float = Field(description="Points this reason adds (+) or takes (-) from the score.")
+    kind: str = Field(description="What kind of moment or fact it comes from, e.g. complaint.")
+
+
+class HealthPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: date = Field(description="The day (UTC).")
+    score: float = Field(ge=0, le=100, description="The score at the end of that day.")
+
+
+class RelationshipHealth(BaseModel):
+    """A 0-100 measure of the relationship, with its reasons and its recent trend."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0, le=100, description="0 (broken) to 100 (thriving).")
+    band: str = Field(description="at_risk (< 40), strained (40-60), steady (60-80), strong.")
+    reasons: list[HealthReason] = Field(
+        default_factory=list, description="Top contributions, largest first."
+    )
+    trend: list[HealthPoint] = Field(
+        default_factory=list, description="Daily scores over the last 90 days, oldest first."
+    )
+    change_30d: float = Field(default=0.0, description="Score now minus 30 days ago.")
+    computed_at: datetime = Field(description="Event time the score was computed for.")
+
+
+class LiveContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    agent_id: str | None = Field(default=None, description="Agent on the contact, if any.")
+    queue: str | None = Field(default=None, description="Queue of the contact.")
+    channel: str | None = Field(default=None, description="Channel of the contact.")
+    started_at: datetime | None = Field(default=None, description="When it started.")
+    event_id: str | None = Field(default=None, description="Id of the contact.started event.")
+
+
+class Moment(BaseModel):
+    """One thing that happened to the customer, for the agent's timeline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="Event type or signal type, e.g. complaint.filed.")
+    at: datetime = Field(description="When it happened.")
+    summary: str = Field(description="One line in plain words.")
+    event_id: str | None = Field(default=None, description="The event behind it, if any.")
+    sentiment: float | None = Field(default=None, description="-1 bad to +1 good, if known.")
+
+
+class CustomerRecord(BaseModel):
+    """Latest profile, relationship health and live contact of one customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str = Field(description="The customer.")
+    profile: CustomerSnapshot = Field(description="Profile and consents as signals knows them.")
+    health: RelationshipHealth = Field(description="Relationship health now.")
+    live_contact: LiveContact | None = Field(
+        default=None, description="The contact in progress, if any (screen-pop)."
+    )
+    moments: list[Moment] = Field(
+        default_factory=list, description="Recent moments, newest last (bounded)."
+    )
+    tenure_days: int | None = Field(default=None, description="Days since first seen or known.")
+    updated_at: datetime = Field(description="Event time of the last change.")
+    version: int = Field(default=0, ge=0, description="Grows with every change of the record.")
