@@ -49,7 +49,7 @@ def realistic_states(events: Iterator[SimulatedEvent], seed: int, count: int) ->
         if number >= count:
             break
         parsed = parse_event(event.cloudevent(seed))
-        state, _ = handler.handle(states.get(event.customer_id), parsed, datetime.now(UTC))
+        state, _, _ = handler.handle(states.get(event.customer_id), parsed, datetime.now(UTC))
         if state is not None:
             states[event.customer_id] = state
     return list(states.values())

@@ -163,7 +163,7 @@ class Bench:
         now = datetime.now(UTC)
         for event in events[:5_000]:
             parsed = parse_event(event.cloudevent(SEED))
-            state, found = handler.handle(states.get(event.customer_id), parsed, now)
+            state, found, _ = handler.handle(states.get(event.customer_id), parsed, now)
             if state is not None:
                 states[event.customer_id] = state
             for finding in found:

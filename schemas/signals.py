@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.health import RelationshipHealth
+
 
 class SignalType(StrEnum):
     cancellation_risk = "cancellation_risk"
@@ -79,3 +81,17 @@ class Signal(BaseModel):
     customer: CustomerSnapshot = Field(description="The customer's profile at detection.")
     occurred_at: datetime = Field(description="Time of the triggering event.")
     detected_at: datetime = Field(description="When signals made the finding.")
+    issue: str | None = Field(
+        default=None,
+        description=(
+            "Stable key of the underlying issue, e.g. `complaint:billing` or "
+            "`failed_self_service:web:payment`: repeats of one issue share it, so a repeat "
+            "strengthens what is open instead of adding another."
+        ),
+    )
+    occurrences: int = Field(
+        default=1, ge=1, description="How many times this issue has come up in its window."
+    )
+    health: RelationshipHealth | None = Field(
+        default=None, description="The customer's relationship health after this event."
+    )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
+from schemas.customers import CustomerRecord
 from schemas.events import InteractionEvent, parse_event
 from schemas.signals import CustomerSnapshot, EventRef, Signal
 from services.plumbing.ids import stable_id
@@ -74,18 +76,27 @@ def to_signal(
     )
 
 
+class Handled(NamedTuple):
+    """What one event did to a customer."""
+
+    state: bytes | None  # the new state; None for a duplicate: nothing changes
+    signals: list[Signal]
+    customer: CustomerRecord | None = None  # the record for `customers`, when it changed
+
+
 class SignalsHandler:
     def __init__(self, sentiment: Sentiment):
         self.sentiment = sentiment
 
     def handle(
         self, raw_state: bytes | None, event: InteractionEvent, now: datetime | None = None
-    ) -> tuple[bytes | None, list[Signal]]:
-        """Returns the new state bytes (None for a duplicate: nothing changes) and signals."""
+    ) -> Handled:
         state = CustomerState.load(raw_state)
         observation = observe(state, event, self.sentiment)
         if observation.duplicate:
-            return None, []
+            return Handled(None, [])
         now = now or datetime.now(UTC)
         customer = snapshot(state)
-        return state.dump(), [to_signal(event, f, customer, now) for f in observation.findings]
+        return Handled(
+            state.dump(), [to_signal(event, f, customer, now) for f in observation.findings]
+        )

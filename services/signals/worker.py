@@ -114,7 +114,7 @@ def create_app(settings: Settings) -> faust.App:
                 EVENTS.labels("dead_lettered").inc()
                 continue
             key = event.customer_id.encode()
-            new_state, found = handler.handle(customers.get(key), event, datetime.now(UTC))
+            new_state, found, _ = handler.handle(customers.get(key), event, datetime.now(UTC))
             if new_state is None:
                 EVENTS.labels("duplicate").inc()
                 continue

@@ -30,7 +30,7 @@ def test_a_finding_becomes_a_signal_with_its_evidence() -> None:
     customer = new_customer()
     request = cancellation(customer, id="can-1")
 
-    state, signals = handler().handle(None, request, now=NOW)
+    state, signals, _ = handler().handle(None, request, now=NOW)
 
     assert state is not None
     [signal] = signals
@@ -53,30 +53,30 @@ def test_a_finding_becomes_a_signal_with_its_evidence() -> None:
 def test_the_same_event_twice_yields_nothing_the_second_time() -> None:
     customer = new_customer()
     request = cancellation(customer)
-    state, first = handler().handle(None, request, now=NOW)
+    state, first, _ = handler().handle(None, request, now=NOW)
 
     again = handler().handle(state, request, now=NOW + timedelta(seconds=5))
 
     assert first
-    assert again == (None, [])
+    assert again.state is None and again.signals == []
 
 
 def test_signal_ids_are_stable_when_an_event_is_replayed_on_lost_state() -> None:
     customer = new_customer()
     request = cancellation(customer)
 
-    _, first = handler().handle(None, request, now=NOW)
-    _, replayed = handler().handle(None, request, now=NOW + timedelta(hours=1))
+    _, first, _ = handler().handle(None, request, now=NOW)
+    _, replayed, _ = handler().handle(None, request, now=NOW + timedelta(hours=1))
 
     assert [s.id for s in replayed] == [s.id for s in first]
 
 
 def test_signal_ids_differ_per_customer_type_and_event() -> None:
     one, other = new_customer(), new_customer()
-    _, a = handler().handle(None, cancellation(one, id="x-1"), now=NOW)
-    _, b = handler().handle(None, cancellation(other, id="x-1"), now=NOW)
-    _, c = handler().handle(None, cancellation(one, id="x-2"), now=NOW)
-    _, d = handler().handle(
+    _, a, _ = handler().handle(None, cancellation(one, id="x-1"), now=NOW)
+    _, b, _ = handler().handle(None, cancellation(other, id="x-1"), now=NOW)
+    _, c, _ = handler().handle(None, cancellation(one, id="x-2"), now=NOW)
+    _, d, _ = handler().handle(
         None,
         event(
             "message.received",
@@ -92,7 +92,7 @@ def test_signal_ids_differ_per_customer_type_and_event() -> None:
 
 
 def test_a_new_customer_is_assumed_to_allow_service_contact_only() -> None:
-    _, [signal] = handler().handle(None, cancellation(new_customer()), now=NOW)
+    _, [signal], _ = handler().handle(None, cancellation(new_customer()), now=NOW)
     assert signal.customer == CustomerSnapshot(
         vulnerable=False,
         consent_service_contact=True,
@@ -125,10 +125,10 @@ def test_the_snapshot_carries_consents_vulnerability_and_the_live_agent() -> Non
             at=T0 + timedelta(minutes=1),
         ),
     ]:
-        state, signals = handler().handle(state, item, now=NOW)
+        state, signals, _ = handler().handle(state, item, now=NOW)
         assert signals == []
 
-    _, [signal] = handler().handle(
+    _, [signal], _ = handler().handle(
         state, cancellation(customer, at=T0 + timedelta(minutes=2)), now=NOW
     )
 
@@ -150,12 +150,12 @@ def test_the_snapshot_carries_consents_vulnerability_and_the_live_agent() -> Non
 
 def test_the_live_agent_is_gone_from_the_snapshot_once_the_contact_ends() -> None:
     customer = new_customer()
-    state, _ = handler().handle(
+    state, _, _ = handler().handle(
         None,
         event("contact.started", {"channel": "voice", "agent_id": "agent-9"}, subject=customer),
         now=NOW,
     )
-    state, _ = handler().handle(
+    state, _, _ = handler().handle(
         state,
         event(
             "contact.ended",
@@ -165,7 +165,7 @@ def test_the_live_agent_is_gone_from_the_snapshot_once_the_contact_ends() -> Non
         ),
         now=NOW,
     )
-    _, [signal] = handler().handle(
+    _, [signal], _ = handler().handle(
         state, cancellation(customer, at=T0 + timedelta(minutes=6)), now=NOW
     )
     assert signal.customer.live_agent_id is None
@@ -174,5 +174,5 @@ def test_the_live_agent_is_gone_from_the_snapshot_once_the_contact_ends() -> Non
 
 def test_detected_at_defaults_to_the_current_time() -> None:
     before = datetime.now(UTC)
-    _, [signal] = handler().handle(None, cancellation(new_customer()))
+    _, [signal], _ = handler().handle(None, cancellation(new_customer()))
     assert before <= signal.detected_at <= datetime.now(UTC)
