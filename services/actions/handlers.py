@@ -19,8 +19,9 @@ from prometheus_client import Counter
 
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
-from services.actions.adapters.repository import Agent, Repository, StoredRecommendation
+from services.actions.adapters.repository import Repository
 from services.actions.domain.catalogue import CatalogueEntry
+from services.actions.domain.desktop import Agent, StoredRecommendation
 from services.actions.domain.policy import ContactPolicy, decide
 from services.plumbing.ids import stable_id
 from services.plumbing.kafka import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SIGNALLED_AT_HEADER

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from importlib import resources
 from typing import Any
 
 import asyncpg
 
+log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x5D0E_2026
 
 
@@ -32,16 +34,24 @@ async def create_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
     return pool
 
 
-async def wait_for_database(url: str, deadline_s: float = 30.0) -> None:
-    """Poll until PostgreSQL accepts a connection, or raise after the deadline."""
-    end = time.monotonic() + deadline_s
+async def wait_for_database(url: str, deadline_s: float | None = 30.0) -> None:
+    """Poll until PostgreSQL accepts a connection, with backoff; raise after the deadline.
+
+    Services pass `deadline_s=None`: they wait as long as it takes (start in any order)
+    and say so in their log.
+    """
+    end = None if deadline_s is None else time.monotonic() + deadline_s
     last: Exception | None = None
-    while time.monotonic() < end:
+    delay, attempts = 0.1, 0
+    while end is None or time.monotonic() < end:
         try:
             connection = await asyncpg.connect(url, timeout=2)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-            last = error
-            await asyncio.sleep(0.1)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+            last, attempts = error, attempts + 1
+            if attempts == 1 or attempts % 20 == 0:
+                log.warning("waiting for PostgreSQL: %s", error)
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 1.5)
             continue
         await connection.close()
         return

@@ -6,12 +6,15 @@ passes, else 503) and `/metrics` (Prometheus). `serve` runs an app factory with 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.plumbing.consuming import exit_status
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -36,7 +39,12 @@ def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
 
 
 def serve(factory: str, host: str, port: int, log_level: str) -> None:
-    """Run `module:function` (which returns the app) with uvicorn until stopped."""
+    """Run `module:function` (which returns the app) with uvicorn until stopped.
+
+    Exits non-zero when a supervised background task ended unexpectedly (see
+    `plumbing.consuming.supervise`), so a process supervisor restarts the service.
+    """
     uvicorn.run(
         factory, factory=True, host=host, port=port, log_level=log_level.lower(), access_log=False
     )
+    sys.exit(exit_status())

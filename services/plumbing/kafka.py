@@ -76,19 +76,26 @@ def make_consumer(
     return AIOKafkaConsumer(*topics, **options)
 
 
-async def wait_for_broker(bootstrap_servers: str, deadline_s: float = 30.0) -> None:
-    """Poll until the broker answers metadata requests, or raise after the deadline."""
-    end = time.monotonic() + deadline_s
+async def wait_for_broker(bootstrap_servers: str, deadline_s: float | None = 30.0) -> None:
+    """Poll until the broker answers metadata requests, with backoff; raise after the deadline.
+
+    Services pass `deadline_s=None`: they wait as long as it takes and say so in their log.
+    """
+    end = None if deadline_s is None else time.monotonic() + deadline_s
     last: Exception | None = None
-    while time.monotonic() < end:
+    delay, attempts = 0.1, 0
+    while end is None or time.monotonic() < end:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
         try:
             await admin.start()
             await admin.list_topics()
             return
-        except (KafkaError, OSError) as error:
-            last = error
-            await asyncio.sleep(0.1)
+        except (KafkaError, OSError, TimeoutError) as error:
+            last, attempts = error, attempts + 1
+            if attempts == 1 or attempts % 20 == 0:
+                log.warning("waiting for the broker at %s: %s", bootstrap_servers, error)
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 1.5)
         finally:
             await admin.close()
     raise TimeoutError(f"broker {bootstrap_servers} not reachable: {last}")

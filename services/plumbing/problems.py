@@ -92,7 +92,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
             for e in error.errors()
         ]
-        return problem_response(Problem(422, "Invalid parameters", "see errors", errors))
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem_response(Problem(422, "Invalid parameters", detail, errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -8,8 +8,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from schemas.recommendations import Action, ActionChannel, Recommendation, Why
-from services.actions.adapters.push import Delivery, DesktopHub, is_for
-from services.actions.adapters.repository import Agent
+from services.actions.adapters.push import Delivery, DesktopHub
+from services.actions.domain.desktop import Agent, is_for
 from tests.unit.builders import new_customer, new_id
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from prometheus_client import Gauge
 
 from schemas.recommendations import Recommendation
-from services.actions.adapters.repository import Agent
+from services.actions.domain.desktop import Agent, is_for
 
 SUBSCRIBERS = Gauge("moments_actions_desktop_subscribers", "Live desktop streams")
 
@@ -25,14 +25,6 @@ class Delivery:
     seq: int
     recommendation: Recommendation
     pushed_headers: dict[str, str]
-
-
-def is_for(agent: Agent, recommendation: Recommendation) -> bool:
-    return (
-        recommendation.channel.value == "desktop"
-        and not recommendation.holdout
-        and (recommendation.queue in agent.queues or recommendation.agent_id == agent.id)
-    )
 
 
 class DesktopHub:

@@ -15,22 +15,9 @@ import asyncpg
 
 from schemas.recommendations import Outcome, Recommendation
 from schemas.signals import Signal
+from services.actions.domain.desktop import Agent, StoredRecommendation
 from services.plumbing.cache import ExpiringCache
 from services.plumbing.ids import hash_secret, secret_token
-
-
-@dataclass(frozen=True)
-class Agent:
-    id: str
-    name: str | None
-    queues: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class StoredRecommendation:
-    seq: int
-    status: str
-    recommendation: Recommendation
 
 
 @dataclass

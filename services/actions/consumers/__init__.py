@@ -1,0 +1,1 @@
+"""actions' consumer loops, one module each: `signals` in, `recommendations.desktop` out."""

@@ -1,0 +1,60 @@
+"""The `recommendations.desktop` feed: every replica reads every recommendation (no
+group, from the latest offset) and hands it to the agents' live streams through the hub.
+Earlier ones are served from PostgreSQL when a desktop connects or resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiokafka import AIOKafkaConsumer
+from prometheus_client import Histogram
+from pydantic import ValidationError
+
+from schemas.recommendations import Recommendation
+from services.actions.adapters.push import Delivery, DesktopHub
+from services.actions.handlers import SEQ_HEADER
+from services.actions.settings import Settings
+from services.plumbing.kafka import INGESTED_AT_HEADER, make_consumer
+from services.plumbing.topics import Topics
+
+log = logging.getLogger(__name__)
+PUSH_SECONDS = Histogram(
+    "moments_actions_event_to_push_seconds",
+    "From ingest's acceptance to the desktop hub",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+async def feed_desktops(
+    settings: Settings, topics: Topics, hub: DesktopHub, started: asyncio.Event
+) -> None:
+    consumer: AIOKafkaConsumer = make_consumer(
+        settings,
+        topics.recommendations("desktop"),
+        group_id=None,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=10,
+    )
+    await consumer.start()
+    started.set()
+    try:
+        async for message in consumer:
+            headers = dict(message.headers)
+            try:
+                rec = Recommendation.model_validate_json(message.value or b"")
+                seq = int(headers[SEQ_HEADER])
+            except (ValidationError, KeyError, ValueError):
+                log.error("unreadable desktop recommendation skipped")
+                continue
+            now_ms = time.time() * 1000
+            pushed = {k: v.decode() for k, v in headers.items() if k.startswith("moments_")}
+            pushed["moments_pushed_at"] = str(int(now_ms))
+            if INGESTED_AT_HEADER in headers:
+                PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
+            hub.publish(Delivery(seq, rec, pushed))
+    finally:
+        started.clear()
+        await consumer.stop()

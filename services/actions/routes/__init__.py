@@ -1,0 +1,1 @@
+"""actions' HTTP surface, one APIRouter module per surface."""

@@ -1,0 +1,73 @@
+"""What the routes depend on: the runtime's adapters and the calling agent.
+
+The runtime lives on `app.state.runtime` (set by `app.create_app`), so routers stay
+importable and testable with any app that provides one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from starlette.requests import HTTPConnection
+
+from services.actions.adapters.repository import Repository
+from services.actions.domain.desktop import Agent
+from services.actions.handlers import Actions
+from services.actions.runtime import Runtime
+from services.plumbing.problems import Problem, not_ready
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    runtime: Runtime = connection.app.state.runtime
+    return runtime
+
+
+def repository(request: Request) -> Repository:
+    store = runtime_of(request).repository
+    if store is None:
+        raise not_ready("database not connected")
+    return store
+
+
+def actions(request: Request) -> Actions:
+    handler = runtime_of(request).actions
+    if handler is None:
+        raise not_ready("actions not started")
+    return handler
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if that is what it is."""
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return None
+
+
+async def agent_for_token(store: Repository, token: str | None) -> Agent:
+    if not token:
+        raise Problem(
+            401,
+            "Unauthorized",
+            "send Authorization: Bearer <agent token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    agent = await store.agent_by_token(token)
+    if agent is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked agent token")
+    return agent
+
+
+async def current_agent(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    access_token: Annotated[
+        str | None, Query(description="For EventSource, which cannot send headers")
+    ] = None,
+) -> Agent:
+    return await agent_for_token(repository(request), bearer_token(authorization) or access_token)
+
+
+AgentDep = Annotated[Agent, Depends(current_agent)]
+RepositoryDep = Annotated[Repository, Depends(repository)]
+ActionsDep = Annotated[Actions, Depends(actions)]

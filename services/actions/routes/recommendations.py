@@ -1,0 +1,54 @@
+"""Outcomes of recommendations, and a customer's recommendations for a screen pop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from schemas.recommendations import Outcome, OutcomeRequest
+from services.actions.handlers import RecommendationUnknown
+from services.actions.routes.deps import ActionsDep, AgentDep, RepositoryDep
+from services.actions.routes.desktop import entry
+from services.plumbing.problems import Problem
+
+router = APIRouter()
+
+
+class CustomerRecommendations(BaseModel):
+    customer_id: str
+    open: list[dict[str, Any]] = Field(description="Open and unexpired, newest first.")
+    recent: list[dict[str, Any]] = Field(description="All recent ones with their status.")
+
+
+@router.post(
+    "/v1/recommendations/{recommendation_id}/outcome",
+    status_code=201,
+    response_model=Outcome,
+    summary="Record what was done with a recommendation",
+)
+async def post_outcome(
+    recommendation_id: str, body: OutcomeRequest, agent: AgentDep, actions: ActionsDep
+) -> Outcome:
+    try:
+        return await actions.record_outcome(recommendation_id, body, agent)
+    except RecommendationUnknown:
+        raise Problem(404, "Not found", f"no recommendation {recommendation_id}") from None
+
+
+@router.get(
+    "/v1/customers/{customer_id}/recommendations",
+    response_model=CustomerRecommendations,
+    summary="A customer's open and recent recommendations (screen pop)",
+)
+async def customer_recommendations(
+    customer_id: str, agent: AgentDep, store: RepositoryDep
+) -> CustomerRecommendations:
+    stored = await store.for_customer(customer_id)
+    now = datetime.now(UTC)
+    open_ = [entry(s) for s in stored if s.status == "open" and s.recommendation.expires_at > now]
+    return CustomerRecommendations(
+        customer_id=customer_id, open=open_, recent=[entry(s) for s in stored]
+    )

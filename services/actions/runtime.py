@@ -1,0 +1,110 @@
+"""What actions connects and runs, and how it starts and stops.
+
+`Runtime.start()` returns at once: a supervised task waits for PostgreSQL and the broker
+(with backoff, as long as it takes, so services start in any order), publishes what a
+previous run stored but did not publish, then runs the consumer loops. `/readyz` says
+what is missing meanwhile. A loop that ends unexpectedly stops the process non-zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from services.actions.adapters.push import DesktopHub
+from services.actions.adapters.repository import Repository
+from services.actions.consumers.desktops import feed_desktops
+from services.actions.consumers.signals import signals_loop
+from services.actions.domain.catalogue import load_catalogue
+from services.actions.domain.policy import ContactPolicy
+from services.actions.handlers import Actions
+from services.actions.settings import Settings
+from services.plumbing.consuming import supervise
+from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.kafka import broker_reachable, make_producer, wait_for_broker
+from services.plumbing.metrics import OpsReporter
+from services.plumbing.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.topics = Topics(settings.kafka_topic_prefix)
+        self.catalogue = load_catalogue(settings.actions_catalogue)
+        self.policy = ContactPolicy(
+            settings.actions_max_per_customer_per_day,
+            settings.actions_holdout_percent,
+            settings.actions_holdout_salt,
+        )
+        self.hub = DesktopHub()
+        self.producer = make_producer(settings)
+        self.producer_started = False
+        self.pool: Any = None
+        self.repository: Repository | None = None
+        self.actions: Actions | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.consuming_signals = asyncio.Event()
+        self.feeding_desktops = asyncio.Event()
+        self.ops = OpsReporter(
+            lambda: self.producer, self.topics.ops_metrics, "actions", settings.ops_interval_s
+        )
+
+    async def start(self) -> None:
+        self._spawn(self._connect_and_run(), "actions startup", may_finish=True)
+
+    def _spawn(self, work: Any, name: str, may_finish: bool = False) -> None:
+        task = asyncio.create_task(work, name=name)
+        supervise(task, name, may_finish)
+        self.tasks.append(task)
+
+    async def _connect_and_run(self) -> None:
+        settings = self.settings
+        log.info("waiting for PostgreSQL and the broker")
+        await wait_for_database(settings.database_url, deadline_s=None)
+        self.pool = await create_pool(settings.database_url, settings.database_pool_max)
+        self.repository = Repository(self.pool)
+        await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
+        await self.producer.start()
+        self.producer_started = True
+        self.actions = Actions(
+            self.repository, self.producer, self.topics, self.catalogue, self.policy
+        )
+        await self.actions.relay()  # what a previous run stored but did not publish
+        loop = signals_loop(
+            settings, self.topics, self.actions, self.producer, self.consuming_signals.set
+        )
+        self._spawn(loop.run(), "signals consumer")
+        self._spawn(
+            feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),
+            "desktop feed",
+        )
+        self.ops.start()
+        log.info("actions started")
+
+    async def stop(self) -> None:
+        await self.ops.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.consuming_signals.clear()
+        if self.producer_started:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def ready(self) -> dict[str, bool]:
+        broker = self.producer_started and await broker_reachable(self.producer)
+        database = self.pool is not None and await database_reachable(self.pool)
+        return {
+            "broker": broker,
+            "database": database,
+            "consuming_signals": self.consuming_signals.is_set(),
+            "feeding_desktops": self.feeding_desktops.is_set(),
+        }
