@@ -3,6 +3,7 @@
 moments run                      the whole local stack, with demo traffic
 moments keys create|list|revoke  channel systems' API keys
 moments agents create            agents and their desktop tokens
+moments operators create         operators (reports, erasure) and their tokens
 moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
@@ -147,6 +148,18 @@ def cmd_agents(args: argparse.Namespace) -> int:
     return asyncio.run(_with_pool(work))
 
 
+def cmd_operators(args: argparse.Namespace) -> int:
+    from services.actions.adapters.repository import create_operator
+
+    async def work(pool: Any) -> int:
+        token = await create_operator(pool, args.id, args.name)
+        print(json.dumps({"id": args.id, "token": token}, indent=2))
+        print("Store the token now: it is not shown again.", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_pool(work))
+
+
 def cmd_migrate(_: argparse.Namespace) -> int:
     async def work(pool: Any) -> int:
         print("migrations applied")
@@ -206,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--queues", required=True, help="comma-separated queues")
     agent.add_argument("--name", default=None)
     agents.set_defaults(handler=cmd_agents)
+
+    operators = commands.add_parser("operators", help="manage operators (reports, erasure)")
+    operator_commands = operators.add_subparsers(dest="operators_command", required=True)
+    operator = operator_commands.add_parser("create", help="create an operator or re-issue")
+    operator.add_argument("--id", required=True)
+    operator.add_argument("--name", default=None)
+    operators.set_defaults(handler=cmd_operators)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

@@ -25,7 +25,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.actions.adapters.repository import create_agent
+from services.actions.adapters.repository import create_agent, create_operator
 from services.actions.domain.catalogue import load_catalogue, queues
 from services.actions.settings import DEFAULT_CATALOGUE
 from services.ingest.adapters.keys import create_key
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DEV_SOURCE = "/channels"
 DEV_AGENT = "dev-agent"
+DEV_OPERATOR = "dev-operator"
 
 
 class StackSettings(BaseSettings):
@@ -189,11 +190,13 @@ class Stack:
             )
             key = await create_key(pool, DEV_SOURCE, ["*"], "moments run")
             token = await create_agent(pool, DEV_AGENT, agent_queues, "Dev Agent")
+            operator_token = await create_operator(pool, DEV_OPERATOR, "Dev Operator")
         finally:
             await pool.close()
         self.credentials = {
             "ingest_api_key": key.key,
             "agent_token": token,
+            "operator_token": operator_token,
             "agent_queues": agent_queues,
             "agent_id": DEV_AGENT,
             "source_prefix": DEV_SOURCE,

@@ -54,3 +54,20 @@ async def test_keys_are_issued_once_stored_hashed_listed_and_revoked(
 
     refused = moments(database, "create", "--source", "channels-without-slash", "--types", "*")
     assert refused.returncode == 2 and "URI-reference" in refused.stderr
+
+
+async def test_operator_tokens_are_issued_once_and_stored_hashed(
+    database: str, pool: asyncpg.Pool, run_id: str
+) -> None:
+    created = subprocess.run(
+        [sys.executable, "-m", "moments", "operators", "create", "--id", f"op-{run_id}"],
+        env={**os.environ, "DATABASE_URL": database},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert created.returncode == 0, created.stderr
+    issued = json.loads(created.stdout)
+    assert issued["token"].startswith("smo_") and "not shown again" in created.stderr
+    stored = await pool.fetchval("select token_hash from operators where id = $1", issued["id"])
+    assert stored == hash_secret(issued["token"]) != issued["token"]

@@ -39,6 +39,7 @@ class Repository:
     def __init__(self, pool: asyncpg.Pool, agent_cache_s: float = 5.0):
         self.pool = pool
         self._agents: ExpiringCache[Agent | None] = ExpiringCache(agent_cache_s)
+        self._operators: ExpiringCache[str | None] = ExpiringCache(agent_cache_s)
 
     async def record_signals_and_decide(
         self,
@@ -196,6 +197,34 @@ class Repository:
             return Agent(row["id"], row["name"], tuple(row["queues"])) if row else None
 
         return await self._agents.get(digest, load)
+
+    async def operator_by_token(self, token: str) -> str | None:
+        """The id of the active operator holding this token, if any."""
+        digest = hash_secret(token)
+
+        async def load() -> str | None:
+            value: str | None = await self.pool.fetchval(
+                "select id from operators where token_hash = $1 and revoked_at is null", digest
+            )
+            return value
+
+        return await self._operators.get(digest, load)
+
+
+async def create_operator(
+    pool: asyncpg.Pool | asyncpg.Connection, operator_id: str, name: str | None
+) -> str:
+    """Create (or re-issue the token of) an operator; returns the new token, shown once."""
+    token = secret_token("smo")
+    await pool.execute(
+        "insert into operators(id, token_hash, name) values ($1, $2, $3)"
+        " on conflict (id) do update set token_hash = excluded.token_hash,"
+        " name = excluded.name, revoked_at = null",
+        operator_id,
+        hash_secret(token),
+        name,
+    )
+    return token
 
 
 async def create_agent(

@@ -68,6 +68,25 @@ async def current_agent(
     return await agent_for_token(repository(request), bearer_token(authorization) or access_token)
 
 
+async def current_operator(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> str:
+    """The operator's id, from `Authorization: Bearer <operator token>`."""
+    token = bearer_token(authorization)
+    if not token:
+        raise Problem(
+            401,
+            "Unauthorized",
+            "send Authorization: Bearer <operator token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    operator = await repository(request).operator_by_token(token)
+    if operator is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked operator token")
+    return operator
+
+
 AgentDep = Annotated[Agent, Depends(current_agent)]
+OperatorDep = Annotated[str, Depends(current_operator)]
 RepositoryDep = Annotated[Repository, Depends(repository)]
 ActionsDep = Annotated[Actions, Depends(actions)]
