@@ -12,9 +12,9 @@ import asyncpg
 from services.plumbing.ids import hash_secret
 
 
-def moments(database: str, *args: str) -> subprocess.CompletedProcess[str]:
+def moments(database: str, *args: str, command: str = "keys") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "moments", "keys", *args],
+        [sys.executable, "-m", "moments", command, *args],
         env={**os.environ, "DATABASE_URL": database},
         capture_output=True,
         text=True,
@@ -59,13 +59,7 @@ async def test_keys_are_issued_once_stored_hashed_listed_and_revoked(
 async def test_operator_tokens_are_issued_once_and_stored_hashed(
     database: str, pool: asyncpg.Pool, run_id: str
 ) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "moments", "operators", "create", "--id", f"op-{run_id}"],
-        env={**os.environ, "DATABASE_URL": database},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    created = moments(database, "create", "--id", f"op-{run_id}", command="operators")
     assert created.returncode == 0, created.stderr
     issued = json.loads(created.stdout)
     assert issued["token"].startswith("smo_") and "not shown again" in created.stderr
