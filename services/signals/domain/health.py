@@ -100,11 +100,14 @@ def feel(ledger: dict[str, list[Any]], code: str, points: float, at: float, labe
     ledger[code] = [round(before + points, 2), int(at), count, label[:48]]
 
 
-def soften(ledger: dict[str, list[Any]], code: str, share: float, at: float) -> None:
-    """Take `share` of a factor's remaining points away (a complaint put right)."""
+def soften(ledger: dict[str, list[Any]], code: str, share: float) -> None:
+    """Take `share` of a factor's remaining points away (a complaint put right).
+
+    Decay is a factor, so scaling the stored points is the same as scaling them now, and
+    the row keeps the time of its latest moment."""
     row = ledger.get(code)
     if row:
-        row[0], row[1] = round(decayed(row, code, at) * (1 - share), 2), int(at)
+        row[0] = round(float(row[0]) * (1 - share), 2)
 
 
 def _ago(seconds: float) -> str:
@@ -138,7 +141,7 @@ def contributions(
             continue
         n, label = int(row[2]), str(row[3])
         text = (factor.one if n == 1 else factor.many).format(n=n, label=label)
-        found.append((points, f"{text} ({_ago(now - float(row[1]))})", factor.kind))
+        found.append((points, f"{text}, {_ago(now - float(row[1]))}", factor.kind))
     value = VALUE_POINTS.get(value_tier or "", 0.0)
     if value:
         found.append((value, f"{str(value_tier).title()}-value customer", "value"))

@@ -175,7 +175,7 @@ def live_through(state: CustomerState, event: InteractionEvent, findings: list[F
     for code, points, label in impacts_of(event, found, complaint is not None):
         feel(state.health, code, points, at, label)
     if complaint is not None:
-        soften(state.health, "cp", COMPLAINT_PUT_RIGHT_SHARE, at)
+        soften(state.health, "cp", COMPLAINT_PUT_RIGHT_SHARE)
         del state.issues[complaint]  # put right: a new complaint about it starts afresh
     summary = summary_of(event)
     if summary is not None:
