@@ -82,7 +82,7 @@ def test_the_readme_worked_example() -> None:
     ]
     assert before.reasons[0].text == "A complaint about billing (high), 10 days ago"
     assert before.reasons[1].text == "A contact about billing ended without a fix, 3 days ago"
-    assert before.reasons[3].text == "Customer for 11 months"
+    assert before.reasons[3].text == "Customer for 12 months"
 
     customer.live("contact.started", {"channel": "voice", "reason": "billing"}, day(0))
     after = customer.live("contact.ended", contact_end("resolved"), day(0))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas.health import HealthPoint, HealthReason, RelationshipHealth
@@ -33,6 +33,7 @@ TREND_DAYS = 90
 VALUE_POINTS = {"low": 0.0, "medium": 2.0, "high": 4.0, "top": 6.0}
 TENURE_POINTS = 6.0  # earned linearly over the first TENURE_FULL_DAYS
 TENURE_FULL_DAYS = 730.0
+_EPOCH = date(1970, 1, 1).toordinal()
 BANDS = ((40.0, "at_risk"), (60.0, "strained"), (80.0, "steady"), (101.0, "strong"))
 
 
@@ -116,7 +117,7 @@ def _ago(seconds: float) -> str:
 
 
 def _tenure_words(days: float) -> str:
-    months = int(days // 30.44)
+    months = round(days / 30.44)
     if months < 1:
         return "New customer (first seen this month)"
     if months < 24:
@@ -124,40 +125,53 @@ def _tenure_words(days: float) -> str:
     return f"Customer for {months // 12} years"
 
 
+Contribution = tuple[float, str, Any]  # points now, factor code (or value, tenure), its row
+
+
 def contributions(
     ledger: Mapping[str, Sequence[Any]],
     value_tier: str | None,
     first_seen: float | None,
     now: float,
-) -> list[tuple[float, str, str]]:
-    """Every factor worth saying, as (points now, plain words, kind); not sorted or cut."""
-    found = []
+) -> list[Contribution]:
+    """Every factor worth saying, with its points now; not sorted or cut."""
+    found: list[Contribution] = []
     for code, row in ledger.items():
-        factor = FACTORS.get(code)
-        if factor is None:
-            continue
-        points = decayed(row, code, now)
-        if abs(points) < REASON_FLOOR:
-            continue
-        n, label = int(row[2]), str(row[3])
-        text = (factor.one if n == 1 else factor.many).format(n=n, label=label)
-        found.append((points, f"{text}, {_ago(now - float(row[1]))}", factor.kind))
+        if code in FACTORS:
+            points = decayed(row, code, now)
+            if abs(points) >= REASON_FLOOR:
+                found.append((points, code, row))
     value = VALUE_POINTS.get(value_tier or "", 0.0)
     if value:
-        found.append((value, f"{str(value_tier).title()}-value customer", "value"))
+        found.append((value, "value", value_tier))
     if first_seen is not None:
         days = max(0.0, now - first_seen) / DAY_S
         tenure = TENURE_POINTS * min(1.0, days / TENURE_FULL_DAYS)
         if tenure >= REASON_FLOOR:
-            found.append((tenure, _tenure_words(days), "tenure"))
+            found.append((tenure, "tenure", days))
     return found
+
+
+def reason(contribution: Contribution, now: float) -> HealthReason:
+    """A contribution in plain words (only the few shown are ever put into words)."""
+    points, code, row = contribution
+    if code == "value":
+        text, kind = f"{str(row).title()}-value customer", "value"
+    elif code == "tenure":
+        text, kind = _tenure_words(row), "tenure"
+    else:
+        factor = FACTORS[code]
+        n, label = int(row[2]), str(row[3])
+        words = (factor.one if n == 1 else factor.many).format(n=n, label=label)
+        text, kind = f"{words}, {_ago(now - float(row[1]))}", factor.kind
+    return HealthReason(text=text, impact=round(points, 1), kind=kind)
 
 
 def band(score: float) -> str:
     return next(name for ceiling, name in BANDS if score < ceiling)
 
 
-def score_of(found: Sequence[tuple[float, str, str]]) -> float:
+def score_of(found: Sequence[Contribution]) -> float:
     return round(min(100.0, max(0.0, BASELINE + sum(points for points, _, _ in found))), 1)
 
 
@@ -195,17 +209,13 @@ def relationship_health(
     days = [(d, s) for d, s in days if d < today] + [(today, score)]
     past = [s for d, s in days if d <= today - 30]
     reference = past[-1] if past else days[0][1]
-    epoch = date(1970, 1, 1)
     found.sort(key=lambda f: -abs(f[0]))
     return RelationshipHealth(
         score=score,
         band=band(score),
-        reasons=[
-            HealthReason(text=text, impact=round(points, 1), kind=kind)
-            for points, text, kind in found[:REASON_LIMIT]
-        ],
+        reasons=[reason(f, at) for f in found[:REASON_LIMIT]],
         trend=[
-            HealthPoint(day=epoch + timedelta(days=d), score=s)
+            HealthPoint(day=date.fromordinal(_EPOCH + d), score=s)
             for d, s in days
             if d > today - TREND_DAYS
         ],
