@@ -1,4 +1,4 @@
-"""`services.signals.domain.detectors.observe`: what each event reveals about a customer.
+"""`services.signals.domain.observe.observe`: what each event reveals about a customer.
 
 A fake sentiment function keeps these tests independent of VADER's scores; one test at
 the end uses the real analyzer.
