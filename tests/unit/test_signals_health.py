@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.health import RelationshipHealth
 from services.signals.domain.health import (
@@ -245,3 +247,47 @@ def test_the_function_is_pure() -> None:
     assert first == again
     assert (ledger, history) == kept
     assert first.trend[0].day == date(2025, 3, 2)
+
+
+ledger_rows = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(FACTORS)),
+        st.floats(min_value=-200, max_value=200, allow_nan=False),
+        st.integers(min_value=0, max_value=400),  # days before now
+        st.integers(min_value=1, max_value=50),
+    ),
+    max_size=len(FACTORS),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=ledger_rows,
+    tier=st.sampled_from([None, "low", "medium", "high", "top", "unknown"]),
+    age_days=st.one_of(st.none(), st.integers(min_value=0, max_value=5000)),
+    scores=st.lists(st.integers(min_value=0, max_value=100), max_size=40),
+)
+def test_any_ledger_gives_a_bounded_explained_score(
+    rows: list[tuple[str, float, int, int]],
+    tier: str | None,
+    age_days: int | None,
+    scores: list[int],
+) -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    at = now.timestamp()
+    ledger = {code: [points, int(at - d * 86400), n, "x"] for code, points, d, n in rows}
+    today = int(at // 86400)
+    history = [v for i, s in enumerate(scores) for v in (today - 120 + 3 * i, s)]
+    first = None if age_days is None else at - age_days * 86400
+
+    health = relationship_health(ledger, tier, first, history, now)
+
+    assert 0 <= health.score <= 100
+    assert health.band == band(health.score)
+    assert len(health.reasons) <= 4
+    assert all(r.text and abs(r.impact) >= 0.5 for r in health.reasons)
+    impacts = [abs(r.impact) for r in health.reasons]
+    assert impacts == sorted(impacts, reverse=True)
+    assert health.trend[-1].day == now.date() and health.trend[-1].score == health.score
+    assert all(p.day > now.date() - timedelta(days=90) for p in health.trend)
+    assert [p.day for p in health.trend] == sorted({p.day for p in health.trend})

@@ -291,3 +291,41 @@ def test_state_size_does_not_grow_with_history() -> None:
         sizes.append(len(state.dump()))
     # once the bounded lists are full (the trend's 40 days last), more history adds nothing
     assert max(sizes[6:]) - min(sizes[6:]) < 64, sizes
+
+
+def test_a_late_event_takes_its_place_in_the_timeline_and_leaves_the_history_alone() -> None:
+    state = CustomerState()
+    for at in (10, 30, 20):
+        state.add_moment([at, "message.received", f"at {at}", f"e{at}"])
+    assert [m[0] for m in state.moments] == [10, 20, 30]
+    state.record_day(5, 70)
+    state.record_day(7, 60)
+    state.record_day(6, 10)
+    assert state.history == [5, 70, 7, 60]
+
+
+def test_a_simulated_populations_mean_state_stays_well_under_the_memory_target() -> None:
+    # The target is 2 KB of RSS per customer; a state costs its bytes plus about 210 B of
+    # table overhead (README, Performance). This keeps the mean state within 1.5 KB.
+    from datetime import UTC
+
+    from moments.simulate.datasets import purchase_histories, tenure_records
+    from moments.simulate.domain.population import build_population
+    from moments.simulate.domain.simulation import Simulation
+    from schemas.events import parse_event
+    from services.signals.handlers import SignalsHandler
+
+    population = build_population(5, 500, purchase_histories(), tenure_records(), "mem")
+    simulation = Simulation(5, population, datetime(2026, 1, 5, tzinfo=UTC).timestamp())
+    handler = SignalsHandler(neutral)
+    states: dict[str, bytes] = {}
+    for number, simulated in enumerate(simulation.events()):
+        if number >= 6000:
+            break
+        handled = handler.handle(
+            states.get(simulated.customer_id), parse_event(simulated.cloudevent(5))
+        )
+        if handled.state is not None:
+            states[simulated.customer_id] = handled.state
+    mean = sum(len(s) for s in states.values()) / len(states)
+    assert mean < 1536, f"mean state {mean:.0f} B"

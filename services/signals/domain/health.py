@@ -98,7 +98,9 @@ def feel(ledger: dict[str, list[Any]], code: str, points: float, at: float, labe
     row = ledger.get(code)
     before = decayed(row, code, at) if row else 0.0
     count = int(row[2]) + 1 if row and abs(before) >= REASON_FLOOR else 1
-    ledger[code] = [round(before + points, 2), int(at), count, label[:48]]
+    # a late event (older than the row) adds its points as of the row's time
+    when = max(int(at), int(row[1])) if row else int(at)
+    ledger[code] = [round(before + points, 2), when, count, label[:48]]
 
 
 def soften(ledger: dict[str, list[Any]], code: str, share: float) -> None:

@@ -102,11 +102,21 @@ class CustomerState:
         }
 
     def add_moment(self, moment: list[Any]) -> None:
-        self.moments.append(moment)
+        """Keep the newest moments in time order (a late event slots in where it belongs)."""
+        at = moment[0]
+        place = len(self.moments)
+        while place > 0 and self.moments[place - 1][0] > at:
+            place -= 1
+        self.moments.insert(place, moment)
         del self.moments[:-MOMENT_LIMIT]
 
     def record_day(self, day: int, score: int) -> None:
-        """Keep `score` as the latest of `day`; forget days older than the trend shows."""
+        """Keep `score` as the latest of `day`; forget days older than the trend shows.
+
+        A late event from a day before the last one recorded leaves the history as it is:
+        the trend is the scores as they were known at the end of each day."""
+        if len(self.history) >= 2 and self.history[-2] > day:
+            return
         if len(self.history) >= 2 and self.history[-2] == day:
             self.history[-1] = score
         else:
