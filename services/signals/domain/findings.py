@@ -48,12 +48,6 @@ class Finding:
     occurrences: int | None = None  # set by the detector when it counts them itself
 
 
-@dataclass(frozen=True)
-class Observation:
-    duplicate: bool
-    findings: list[Finding]
-
-
 def ref(event: InteractionEvent) -> list[str]:
     """[source, id, type, time in UTC]: times in UTC, so a ref rebuilt from state is equal."""
     at = event.time.astimezone(UTC).isoformat()
