@@ -159,13 +159,16 @@ class Bench:
         policy = ContactPolicy(6, 0.0, "bench")
         signal_sizes: list[int] = []
         rec_sizes: list[int] = []
+        record_sizes: list[int] = []  # what signals publishes on `customers` per event
         states: dict[str, bytes] = {}
         now = datetime.now(UTC)
         for event in events[:5_000]:
             parsed = parse_event(event.cloudevent(SEED))
-            state, found, _ = handler.handle(states.get(event.customer_id), parsed, now)
+            state, found, record = handler.handle(states.get(event.customer_id), parsed, now)
             if state is not None:
                 states[event.customer_id] = state
+            if record is not None:
+                record_sizes.append(len(record.model_dump_json()))
             for finding in found:
                 signal_sizes.append(len(finding.model_dump_json()))
                 for rec in decide(finding, catalogue, policy, 0, now):
@@ -176,6 +179,7 @@ class Bench:
                 sum(len(k) + len(v) for k, v in m[2]) for m in first_hop
             ),
             "signal_bytes": statistics.fmean(signal_sizes),
+            "customer_record_bytes": statistics.fmean(record_sizes),
             "recommendation_bytes": statistics.fmean(rec_sizes),
             "signals_per_event": len(signal_sizes) / 5_000,
             "recommendations_per_event": len(rec_sizes) / 5_000,

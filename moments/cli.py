@@ -7,6 +7,7 @@ moments operators create         operators (reports, erasure) and their tokens
 moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
+moments evaluate-health          relationship health against the simulator's churn hazard
 """
 
 from __future__ import annotations
@@ -245,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     from moments.simulate.cli import add_parser as add_simulate
 
     add_simulate(commands)
+    from moments.simulate.evaluate import add_parser as add_evaluate_health
+
+    add_evaluate_health(commands)
     return parser
 
 

@@ -1,28 +1,34 @@
-"""From a Kafka message on `interactions` to the signals it yields, without Faust.
+"""From a Kafka message on `interactions` to the signals and customer record it yields.
 
 `decode_interaction` reads the CloudEvents Kafka binding back into a typed event;
 `SignalsHandler.handle` folds it into the customer's state and builds `Signal` records
-with stable ids. The worker module wires this to Faust's stream and table.
+with stable ids, each carrying the customer's relationship health, and the customer's
+`CustomerRecord` for the `customers` topic. The worker module wires this to Faust's
+stream and table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
-from schemas.customers import CustomerRecord
+from schemas.customers import CustomerRecord, LiveContact, Moment
 from schemas.events import InteractionEvent, parse_event
+from schemas.health import RelationshipHealth
 from schemas.signals import CustomerSnapshot, EventRef, Signal
 from services.plumbing.ids import stable_id
-from services.signals.domain.detectors import Finding, observe
+from services.signals.domain.findings import Finding
+from services.signals.domain.observe import observe
 from services.signals.domain.state import CustomerState
 from services.signals.domain.text import Sentiment
 
 _FORMAT = JSONFormat()
+# A live contact never told to have ended is not shown as live after this long.
+LIVE_CONTACT_LIMIT_S = 4 * 3600
 
 
 def decode_interaction(
@@ -37,9 +43,18 @@ def decode_interaction(
     return parse_event(attributes)
 
 
-def snapshot(state: CustomerState) -> CustomerSnapshot:
+def _live(state: CustomerState, at: float) -> list[Any] | None:
+    live = state.live
+    if not live:
+        return None
+    if len(live) > 3 and at - float(live[3]) > LIVE_CONTACT_LIMIT_S:
+        return None
+    return live
+
+
+def snapshot(state: CustomerState, at: float | None = None) -> CustomerSnapshot:
     profile = state.profile
-    live = state.live or [None, None, None]
+    live = (_live(state, at) if at is not None else state.live) or [None, None, None]
     return CustomerSnapshot(
         name=profile.get("name"),
         segment=profile.get("segment"),
@@ -56,8 +71,53 @@ def snapshot(state: CustomerState) -> CustomerSnapshot:
     )
 
 
+def customer_record(
+    customer_id: str,
+    state: CustomerState,
+    profile: CustomerSnapshot,
+    health: RelationshipHealth,
+    at: datetime,
+) -> CustomerRecord:
+    """The customer's record as of event time `at`, from the state after the event."""
+    live = _live(state, at.timestamp())
+    contact = None
+    if live is not None:
+        started = datetime.fromtimestamp(live[3], UTC) if len(live) > 3 else None
+        contact = LiveContact(
+            agent_id=live[0],
+            queue=live[1],
+            channel=live[2],
+            started_at=started,
+            event_id=live[4] if len(live) > 4 else None,
+        )
+    first = state.first_seen
+    return CustomerRecord(
+        customer_id=customer_id,
+        profile=profile,
+        health=health,
+        live_contact=contact,
+        moments=[
+            Moment(
+                kind=row[1],
+                at=datetime.fromtimestamp(row[0], UTC),
+                summary=row[2],
+                event_id=row[3],
+                sentiment=row[4] if len(row) > 4 else None,
+            )
+            for row in state.moments
+        ],
+        tenure_days=int((at.timestamp() - first) // 86400) if first is not None else None,
+        updated_at=at,
+        version=state.version,
+    )
+
+
 def to_signal(
-    event: InteractionEvent, finding: Finding, customer: CustomerSnapshot, now: datetime
+    event: InteractionEvent,
+    finding: Finding,
+    customer: CustomerSnapshot,
+    now: datetime,
+    health: RelationshipHealth | None = None,
 ) -> Signal:
     return Signal(
         id=stable_id("sig", finding.type.value, event.customer_id, event.key),
@@ -73,6 +133,9 @@ def to_signal(
         customer=customer,
         occurred_at=event.time,
         detected_at=now,
+        issue=finding.issue or finding.type.value,
+        occurrences=finding.occurrences or 1,
+        health=health,
     )
 
 
@@ -93,10 +156,14 @@ class SignalsHandler:
     ) -> Handled:
         state = CustomerState.load(raw_state)
         observation = observe(state, event, self.sentiment)
-        if observation.duplicate:
+        if observation.duplicate or observation.health is None:
             return Handled(None, [])
         now = now or datetime.now(UTC)
-        customer = snapshot(state)
+        at = event.time
+        profile = snapshot(state, at.timestamp())
+        health = observation.health
         return Handled(
-            state.dump(), [to_signal(event, f, customer, now) for f in observation.findings]
+            state.dump(),
+            [to_signal(event, f, profile, now, health) for f in observation.findings],
+            customer_record(event.customer_id, state, profile, health, at),
         )

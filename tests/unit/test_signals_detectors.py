@@ -1,4 +1,4 @@
-"""`services.signals.domain.detectors.observe`: what each event reveals about a customer.
+"""`services.signals.domain.observe.observe`: what each event reveals about a customer.
 
 A fake sentiment function keeps these tests independent of VADER's scores; one test at
 the end uses the real analyzer.
@@ -14,7 +14,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from schemas.events import InteractionEvent
 from schemas.signals import SignalType
-from services.signals.domain.detectors import Finding, observe
+from services.signals.domain.findings import Finding
+from services.signals.domain.observe import observe
 from services.signals.domain.state import CustomerState
 from tests.unit.builders import T0, event, new_customer
 
@@ -193,7 +194,9 @@ def test_third_contact_within_a_week_is_a_repeat_contact() -> None:
         "across chat, voice",
     ]
     assert finding.evidence == [ref(c) for c in contacts]
-    assert finding.details == {"contacts_7d": 3, "reason": "billing"}
+    assert finding.details == {"contacts_7d": 3, "unresolved_7d": 0, "reason": "billing"}
+    assert finding.issue == "repeat_contact:billing"
+    assert finding.occurrences == 3
 
 
 def test_contacts_spread_over_more_than_a_week_are_not_repeat_contact() -> None:
@@ -203,28 +206,79 @@ def test_contacts_spread_over_more_than_a_week_are_not_repeat_contact() -> None:
     assert SignalType.repeat_contact not in found
 
 
-def test_repeat_contact_waits_a_day_before_firing_again() -> None:
-    customer = Customer()
-    for h in (0, 1, 2):
-        found = customer.emit("contact.started", {"channel": "voice"}, at=T0 + hours(h))
-    assert SignalType.repeat_contact in found
-
-    fourth = customer.emit("contact.started", {"channel": "voice"}, at=T0 + hours(2 + 23))
-    fifth = customer.emit("contact.started", {"channel": "voice"}, at=T0 + hours(2 + 24.5))
-
-    assert SignalType.repeat_contact not in fourth
-    assert fifth[SignalType.repeat_contact].reasons[0] == "5th contact in 7 days"
-    assert fifth[SignalType.repeat_contact].details["contacts_7d"] == 5
-
-
-def test_repeat_contact_cooldown_survives_a_state_round_trip() -> None:
-    customer = Customer()
-    for h in (0, 1, 2):
-        customer.emit("contact.started", {"channel": "voice"}, at=T0 + hours(h))
-    customer.state = CustomerState.load(customer.state.dump())
-    assert SignalType.repeat_contact not in customer.emit(
-        "contact.started", {"channel": "voice"}, at=T0 + hours(3)
+def unresolved_call(
+    customer: Customer, at: datetime, channel: str = "voice", outcome: str = "unresolved"
+) -> dict[SignalType, Finding]:
+    customer.emit("contact.started", {"channel": channel, "reason": "billing"}, at=at)
+    return customer.emit(
+        "contact.ended",
+        {"channel": channel, "outcome": outcome, "reason": "billing"},
+        at=at + timedelta(minutes=10),
     )
+
+
+def test_calls_that_keep_ending_unresolved_are_a_repeat_contact_at_the_second() -> None:
+    customer = Customer()
+    first = unresolved_call(customer, T0)
+    second = unresolved_call(customer, T0 + hours(26), channel="chat", outcome="transferred")
+
+    assert SignalType.repeat_contact not in first
+    finding = second[SignalType.repeat_contact]
+    assert finding.reasons == [
+        "2 contacts in 7 days ended without a fix",
+        "2 of them about billing",
+        "across chat, voice",
+    ]
+    assert finding.details == {"contacts_7d": 2, "unresolved_7d": 2, "reason": "billing"}
+    assert finding.issue == "repeat_contact:billing"
+    assert len(finding.evidence) == 2
+
+
+def test_resolved_contacts_do_not_count_as_unresolved() -> None:
+    customer = Customer()
+    unresolved_call(customer, T0)
+    assert SignalType.repeat_contact not in unresolved_call(
+        customer, T0 + hours(5), outcome="resolved"
+    )
+
+
+def test_an_end_reported_without_its_start_still_counts_as_a_contact() -> None:
+    customer = Customer()
+    for h in (0, 3):
+        found = customer.emit(
+            "contact.ended", {"channel": "email", "outcome": "unresolved"}, at=T0 + hours(h)
+        )
+    assert found[SignalType.repeat_contact].details["contacts_7d"] == 2
+    assert found[SignalType.repeat_contact].evidence[0][2] == "contact.ended"
+
+
+def test_a_contact_makes_one_repeat_finding_at_its_start_not_again_at_its_end() -> None:
+    customer = Customer()
+    unresolved_call(customer, T0)
+    unresolved_call(customer, T0 + hours(2))
+    started = customer.emit(
+        "contact.started", {"channel": "voice", "reason": "billing"}, at=T0 + hours(4)
+    )
+    ended = customer.emit(
+        "contact.ended",
+        {"channel": "voice", "outcome": "unresolved", "reason": "billing"},
+        at=T0 + hours(4.2),
+    )
+    assert started[SignalType.repeat_contact].occurrences == 3
+    assert SignalType.repeat_contact not in ended
+
+
+def test_every_repeat_shares_the_issue_and_counts_up() -> None:
+    customer = Customer()
+    found = [
+        customer.emit("contact.started", {"channel": "voice"}, at=T0 + hours(h))
+        for h in (0, 1, 2, 3, 30)
+    ]
+    repeats = [f[SignalType.repeat_contact] for f in found if SignalType.repeat_contact in f]
+    assert [r.issue for r in repeats] == ["repeat_contact:any"] * 3
+    assert [r.occurrences for r in repeats] == [3, 4, 5]
+    assert repeats[-1].reasons[0] == "5th contact in 7 days"
+    assert repeats[0].strength < repeats[-1].strength
 
 
 # --- failed_self_service -----------------------------------------------------------------
@@ -251,6 +305,8 @@ def test_contact_after_a_failed_journey_is_the_stronger_finding_with_both_events
     assert followed.reasons == ["Contacted us 20 min after failing to change address on app"]
     assert followed.evidence == [ref(failure), ref(call)]
     assert followed.details == {"journey": "change_address"}
+    assert followed.issue == alone.issue == "failed_self_service:app:change_address"
+    assert followed.occurrences == alone.occurrences == 1  # the call is not another failure
     # once followed up, the next contact is not about that failure any more
     later = customer.emit("contact.started", {"channel": "chat"}, at=T0 + timedelta(minutes=50))
     assert SignalType.failed_self_service not in later
@@ -308,7 +364,14 @@ def renewal(previous: float, quoted: float) -> dict[str, Any]:
 def test_a_ten_percent_rise_is_a_price_shock() -> None:
     finding = Customer().emit("renewal.quoted", renewal(100, 110))[SignalType.price_shock]
     assert finding.reasons == ["Renewal quote for home_insurance up 10% (100.00 \u2192 110.00 EUR)"]
-    assert finding.details == {"product": "home_insurance", "price_rise_percent": 10.0}
+    assert finding.details == {
+        "product": "home_insurance",
+        "price_rise_percent": 10.0,
+        "previous_price": 100,
+        "quoted_price": 110,
+        "currency": "EUR",
+    }
+    assert finding.issue == "price_shock:home_insurance"
 
 
 @pytest.mark.parametrize(("previous", "quoted"), [(100, 109.9), (100, 100), (100, 80), (0, 50)])
@@ -504,8 +567,11 @@ def test_the_same_id_from_another_source_is_another_event() -> None:
 def test_contact_started_with_an_agent_makes_the_agent_live_until_it_ends() -> None:
     customer = Customer()
     customer.emit("contact.started", {"channel": "voice", "agent_id": "agent-7", "queue": "care"})
-    assert customer.state.live == ["agent-7", "care", "voice"]
+    assert customer.state.live is not None
+    assert customer.state.live[:4] == ["agent-7", "care", "voice", int(T0.timestamp())]
 
+    customer.emit("contact.ended", {"channel": "chat", "outcome": "resolved"}, at=T0 + hours(0.1))
+    assert customer.state.live is not None, "another channel's contact ending changes nothing"
     customer.emit("contact.ended", {"channel": "voice", "outcome": "resolved"}, at=T0 + hours(0.2))
     assert customer.state.live is None
 

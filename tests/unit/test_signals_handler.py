@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from schemas.customers import LiveContact
 from schemas.events import InteractionEvent
 from schemas.signals import CustomerSnapshot, EventRef, SignalType
-from services.signals.handlers import SignalsHandler
+from services.signals.domain.state import MOMENT_LIMIT
+from services.signals.handlers import LIVE_CONTACT_LIMIT_S, SignalsHandler
 from tests.unit.builders import T0, event, new_customer
 
 NOW = datetime(2025, 3, 3, 9, 0, 2, tzinfo=UTC)
@@ -176,3 +180,121 @@ def test_detected_at_defaults_to_the_current_time() -> None:
     before = datetime.now(UTC)
     _, [signal], _ = handler().handle(None, cancellation(new_customer()))
     assert before <= signal.detected_at <= datetime.now(UTC)
+
+
+# --- relationship health and the customer record ----------------------------------------
+
+
+def test_every_signal_carries_the_health_after_its_event() -> None:
+    customer = new_customer()
+    message = event(
+        "message.received",
+        {"channel": "chat", "text": "I am furious, I want to cancel"},
+        subject=customer,
+    )
+    _, signals, record = handler().handle(None, message, now=NOW)
+    assert len(signals) == 2
+    assert record is not None
+    assert all(s.health == record.health for s in signals)
+    assert record.health.score < 70
+    assert {r.kind for r in record.health.reasons} == {"cancellation", "sentiment"}
+    assert {s.issue for s in signals} == {"cancellation_risk:any", "negative_sentiment:any"}
+    assert all(s.occurrences == 1 for s in signals)
+
+
+def test_the_record_follows_the_customer_through_a_call() -> None:
+    customer = new_customer()
+    h = handler()
+    profile = event(
+        "profile.updated",
+        {"name": "Ana Lopes", "value_tier": "high", "consents": {"marketing": True}},
+        subject=customer,
+        at=T0 - timedelta(days=400),
+    )
+    started = event(
+        "contact.started",
+        {"channel": "voice", "agent_id": "agent-0042", "queue": "care", "reason": "billing"},
+        subject=customer,
+        id="call-1",
+    )
+    complaint = event(
+        "complaint.filed",
+        {"channel": "voice", "category": "billing", "severity": "high"},
+        subject=customer,
+        at=T0 + timedelta(minutes=2),
+    )
+    ended = event(
+        "contact.ended",
+        {"channel": "voice", "outcome": "unresolved", "wait_seconds": 240, "reason": "billing"},
+        subject=customer,
+        at=T0 + timedelta(minutes=9),
+    )
+
+    state, _, first = h.handle(None, profile, now=NOW)
+    state, _, on_call = h.handle(state, started, now=NOW)
+    state, _, complained = h.handle(state, complaint, now=NOW)
+    state, _, after = h.handle(state, ended, now=NOW)
+
+    assert first is not None and on_call is not None and complained is not None
+    assert after is not None
+    assert first.moments == []  # a profile edit is not a moment on the timeline
+    assert on_call.live_contact == LiveContact(
+        agent_id="agent-0042", queue="care", channel="voice", started_at=T0, event_id="call-1"
+    )
+    assert on_call.profile.name == "Ana Lopes" and on_call.profile.live_agent_id == "agent-0042"
+    assert on_call.tenure_days == 400
+    assert on_call.updated_at == T0
+    assert [r.version for r in (first, on_call, complained, after)] == [1, 2, 3, 4]
+    assert complained.health.score < on_call.health.score
+    assert after.live_contact is None
+    assert [(m.kind, m.summary) for m in after.moments] == [
+        ("contact.started", "Contact on voice about billing"),
+        ("complaint.filed", "Complained about billing (high)"),
+        ("contact.ended", "Voice contact unresolved after a 4 min wait"),
+    ]
+    assert after.moments[0].event_id == "call-1"
+    assert after.updated_at == T0 + timedelta(minutes=9)
+    assert after.customer_id == customer
+
+
+def test_the_timeline_keeps_the_newest_moments_last() -> None:
+    customer = new_customer()
+    state = None
+    for n in range(MOMENT_LIMIT + 3):
+        state, _, record = handler().handle(
+            state,
+            event(
+                "feedback.submitted",
+                {"channel": "app", "scale": "nps", "score": n % 11},
+                subject=customer,
+                at=T0 + timedelta(hours=n),
+            ),
+            now=NOW,
+        )
+    assert record is not None
+    assert [m.summary for m in record.moments] == [
+        f"Gave NPS {n % 11}" for n in range(3, MOMENT_LIMIT + 3)
+    ]
+    assert record.moments[-1].sentiment == pytest.approx(((MOMENT_LIMIT + 2) % 11 - 5) / 5)
+
+
+def test_a_duplicate_changes_no_record() -> None:
+    customer = new_customer()
+    request = cancellation(customer)
+    state, _, record = handler().handle(None, request, now=NOW)
+    assert record is not None and record.version == 1
+    assert handler().handle(state, request, now=NOW).customer is None
+
+
+def test_a_contact_never_reported_as_ended_stops_being_live() -> None:
+    customer = new_customer()
+    state, _, _ = handler().handle(
+        None,
+        event("contact.started", {"channel": "voice", "agent_id": "agent-9"}, subject=customer),
+        now=NOW,
+    )
+    _, [signal], record = handler().handle(
+        state, cancellation(customer, at=T0 + timedelta(hours=LIVE_CONTACT_LIMIT_S / 3600 + 1))
+    )
+    assert record is not None and record.live_contact is None
+    assert signal.customer.live_agent_id is None

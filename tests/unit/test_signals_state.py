@@ -6,12 +6,16 @@ import uuid
 from datetime import datetime, timedelta
 
 from schemas.events import InteractionEvent
-from services.signals.domain.detectors import observe
+from services.signals.domain.observe import observe
 from services.signals.domain.state import (
     CONTACT_LIMIT,
     CONTACT_WINDOW_S,
     FAILURE_WINDOW_S,
+    HISTORY_DAYS,
+    HISTORY_LIMIT,
+    ISSUE_LIMIT,
     MISSED_PAYMENT_WINDOW_S,
+    MOMENT_LIMIT,
     SEEN_LIMIT,
     Contact,
     CustomerState,
@@ -52,10 +56,19 @@ def test_dump_and_load_round_trip_every_part_of_the_state() -> None:
         ),
         event("selfservice.failed", {"channel": "app", "journey": "top_up"}, subject=customer),
         event("payment.missed", {"amount": 30, "currency": "EUR"}, subject=customer),
+        event(
+            "contact.ended",
+            {"channel": "email", "outcome": "unresolved"},
+            subject=customer,
+            at=T0 + timedelta(minutes=9),
+            source="/channels/email/inbound",
+        ),
     ]:
         observe(state, item, neutral)
     assert state.profile and state.contacts and state.failures and state.missed_payments
-    assert state.live and state.last_fired and state.seen
+    assert state.live and state.issues and state.seen and state.health and state.history
+    assert state.moments and state.first_seen and state.version == 6
+    assert state.contacts[-1].ref[2] == "contact.ended" and state.contacts[-1].outcome
 
     raw = state.dump()
     loaded = CustomerState.load(raw)
@@ -84,17 +97,47 @@ def test_prune_keeps_at_most_the_contact_limit_newest_first_kept() -> None:
     assert [c.ref[1] for c in state.contacts] == [f"c{i}" for i in range(40 - CONTACT_LIMIT, 40)]
 
 
-def test_prune_forgets_failures_payments_and_firings_past_their_windows() -> None:
+def test_prune_forgets_failures_and_payments_past_their_windows() -> None:
     now = T0.timestamp()
     state = CustomerState(
         failures=[contact_at(now - FAILURE_WINDOW_S - 1, "old"), contact_at(now - 60, "new")],
         missed_payments=[now - MISSED_PAYMENT_WINDOW_S - 1, now - 86_400],
-        last_fired={"complaint": now - CONTACT_WINDOW_S - 1, "price_shock": now - 3600},
     )
     state.prune(now)
     assert [f.ref[1] for f in state.failures] == ["new"]
     assert state.missed_payments == [now - 86_400]
-    assert state.last_fired == {"price_shock": now - 3600}
+
+
+def test_issues_are_forgotten_after_their_own_window_and_bounded_in_number() -> None:
+    now = T0.timestamp()
+    state = CustomerState()
+    state.remember_issue("complaint:billing", now - 10 * 86_400, 2)
+    state.remember_issue("failed_self_service:web:pay", now - 10 * 86_400, 1)
+    state.forget_issues({"complaint": 30 * 86_400, "failed_self_service": 3 * 86_400}, now)
+    assert state.issues == {"complaint:billing": [now - 10 * 86_400, 2]}
+    for n in range(ISSUE_LIMIT + 3):
+        state.remember_issue(f"complaint:c{n}", now + n, 1)
+    assert len(state.issues) == ISSUE_LIMIT
+    assert list(state.issues)[-1] == f"complaint:c{ISSUE_LIMIT + 2}"
+
+
+def test_history_keeps_one_score_per_day_within_ninety_days_and_one_before() -> None:
+    state = CustomerState()
+    for day in range(100, 300, 3):
+        state.record_day(day, 50)
+        state.record_day(day, 60)  # a later event the same day replaces the day's score
+    days = state.history[::2]
+    assert state.history[1::2] == [60] * len(days)
+    assert days[-1] == 298
+    assert days[0] <= 298 - HISTORY_DAYS < days[1]
+    assert len(days) <= HISTORY_LIMIT
+
+
+def test_moments_keep_only_the_newest() -> None:
+    state = CustomerState()
+    for n in range(MOMENT_LIMIT + 4):
+        state.add_moment([n, "message.received", f"m{n}", f"e{n}"])
+    assert [m[2] for m in state.moments] == [f"m{n}" for n in range(4, MOMENT_LIMIT + 4)]
 
 
 def test_seen_remembers_only_the_latest_digests() -> None:
@@ -220,7 +263,9 @@ def busy_week(customer: str, start: datetime) -> list[InteractionEvent]:
     return events
 
 
-def test_a_busy_customers_state_stays_under_two_kilobytes() -> None:
+def test_a_busy_customers_state_stays_under_three_kilobytes() -> None:
+    # The 2 KB target is RSS per customer on average (bench/memory.py); a customer on the
+    # phone every day, writing, failing online and paying late is far from average.
     customer = new_customer()
     state = CustomerState()
     events = busy_week(customer, T0) + busy_week(customer, T0 + timedelta(days=7))
@@ -232,7 +277,7 @@ def test_a_busy_customers_state_stays_under_two_kilobytes() -> None:
 
     assert len(state.seen) == SEEN_LIMIT
     assert len(state.contacts) == 7  # one a day for the last week
-    assert len(raw) < 2048, f"{len(raw)} bytes"
+    assert len(raw) < 3072, f"{len(raw)} bytes"
     assert CustomerState.load(raw) == state
 
 
@@ -240,9 +285,47 @@ def test_state_size_does_not_grow_with_history() -> None:
     customer = new_customer()
     state = CustomerState()
     sizes = []
-    for week in range(6):
+    for week in range(12):
         for item in busy_week(customer, T0 + timedelta(days=7 * week)):
             observe(state, item, neutral)
         sizes.append(len(state.dump()))
-    # after the first fortnight fills the bounded lists, a month more history adds nothing
-    assert max(sizes[2:]) - min(sizes[2:]) < 64
+    # once the bounded lists are full (the trend's 40 days last), more history adds nothing
+    assert max(sizes[6:]) - min(sizes[6:]) < 64, sizes
+
+
+def test_a_late_event_takes_its_place_in_the_timeline_and_leaves_the_history_alone() -> None:
+    state = CustomerState()
+    for at in (10, 30, 20):
+        state.add_moment([at, "message.received", f"at {at}", f"e{at}"])
+    assert [m[0] for m in state.moments] == [10, 20, 30]
+    state.record_day(5, 70)
+    state.record_day(7, 60)
+    state.record_day(6, 10)
+    assert state.history == [5, 70, 7, 60]
+
+
+def test_a_simulated_populations_mean_state_stays_well_under_the_memory_target() -> None:
+    # The target is 2 KB of RSS per customer; a state costs its bytes plus about 210 B of
+    # table overhead (README, Performance). This keeps the mean state within 1.5 KB.
+    from datetime import UTC
+
+    from moments.simulate.datasets import purchase_histories, tenure_records
+    from moments.simulate.domain.population import build_population
+    from moments.simulate.domain.simulation import Simulation
+    from schemas.events import parse_event
+    from services.signals.handlers import SignalsHandler
+
+    population = build_population(5, 500, purchase_histories(), tenure_records(), "mem")
+    simulation = Simulation(5, population, datetime(2026, 1, 5, tzinfo=UTC).timestamp())
+    handler = SignalsHandler(neutral)
+    states: dict[str, bytes] = {}
+    for number, simulated in enumerate(simulation.events()):
+        if number >= 6000:
+            break
+        handled = handler.handle(
+            states.get(simulated.customer_id), parse_event(simulated.cloudevent(5))
+        )
+        if handled.state is not None:
+            states[simulated.customer_id] = handled.state
+    mean = sum(len(s) for s in states.values()) / len(states)
+    assert mean < 1536, f"mean state {mean:.0f} B"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.signals.domain.text import life_events_in, mentions_cancellation
+from services.signals.domain.text import life_events_in, mentions_cancellation, negated_praise
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,63 @@ def test_several_life_events_in_one_text_are_all_named() -> None:
 )
 def test_everyday_service_talk_is_not_a_life_event(text: str) -> None:
     assert life_events_in(text) == []
+
+
+# --- negation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to cancel",
+        "I don\u2019t want to cancel, just to pay later",
+        "I do not want to cancel my plan",
+        "I'm not cancelling",
+        "I won't be switching provider",
+        "We would never leave you",
+        "I have no intention of cancelling",
+        "No plans to cancel",
+    ],
+)
+def test_denied_cancellation_is_not_intent(text: str) -> None:
+    assert not mentions_cancellation(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't cancel online, the page breaks",  # trying to leave and failing is intent
+        "I don't like this, I want to cancel",  # the negation is in another clause
+        "I'm not happy. Cancel it.",
+        "Not happy at all but I will cancel tomorrow",
+    ],
+)
+def test_negation_elsewhere_leaves_cancellation_intent(text: str) -> None:
+    assert mentions_cancellation(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are not moving house after all",
+        "I haven't lost my job, I just changed banks",
+        "We're not getting married until next year",
+    ],
+)
+def test_denied_life_events_are_not_life_events(text: str) -> None:
+    assert life_events_in(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "negative"),
+    [
+        ("I'm not happy", True),
+        ("I am not at all satisfied with this", True),
+        ("Honestly not good enough", True),
+        ("This isn't acceptable", True),
+        ("I'm happy with it", False),
+        ("Not bad, I'm happy", False),
+    ],
+)
+def test_negated_praise(text: str, negative: bool) -> None:
+    assert negated_praise(text) is negative

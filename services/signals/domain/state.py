@@ -2,8 +2,14 @@
 
 The state is stored in the Faust table as compact JSON bytes (not Python objects), which
 is what keeps memory near a kilobyte per active customer. `CustomerState.load` and
-`dump` convert; everything else works on the dataclass. Lists are bounded by count and
-by age so state never grows without limit.
+`dump` convert; everything else works on the dataclass. Every list and map is bounded by
+count and by age, so state never grows without limit:
+
+- `contacts` (7 days, 12) with how each ended, `failures` (2 h), `missed_payments` (90 d);
+- `issues`: per issue key, when it last came up and how often in its window (8 newest);
+- `health`: one decaying ledger row per health factor (see domain/health.py), and
+  `history`, the end-of-day score of each day with an event in the last 90 days;
+- `moments`: the latest few, already in plain words, for the agent's timeline.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 SEEN_LIMIT = 64  # event digests remembered for deduplication
@@ -20,10 +27,15 @@ CONTACT_LIMIT = 12
 FAILURE_WINDOW_S = 2 * 3600
 FAILURE_LIMIT = 4
 MISSED_PAYMENT_WINDOW_S = 90 * 24 * 3600
+ISSUE_LIMIT = 8
+HISTORY_DAYS = 90
+HISTORY_LIMIT = 40  # days with an event kept in the trend; the busiest lose their oldest
+MOMENT_LIMIT = 5
 
 # The encoding drops what it can rebuild: digests (always 8 base64 characters) are joined
-# into one string, and a contact's or failure's ref leaves out the event type its list
-# implies (contact.started, selfservice.failed).
+# into one string, and a contact's or failure's ref keeps only source and id: its time is
+# the row's own (rebuilt in UTC) and its type the one its list implies (contact.started,
+# selfservice.failed) unless the row says otherwise.
 _DIGEST_CHARS = 8
 _CONTACT_TYPE = "contact.started"
 _FAILURE_TYPE = "selfservice.failed"
@@ -40,6 +52,7 @@ class Contact:
     channel: str
     reason: str | None
     ref: list[str]  # [source, id, type, iso time] of the event
+    outcome: str | None = None  # how it ended (contact.ended's outcome), once known
 
 
 @dataclass
@@ -49,8 +62,14 @@ class CustomerState:
     contacts: list[Contact] = field(default_factory=list)
     failures: list[Contact] = field(default_factory=list)  # failed self-service; reason=journey
     missed_payments: list[float] = field(default_factory=list)
-    live: list[str | None] | None = None  # [agent_id, queue, channel] of a live contact
-    last_fired: dict[str, float] = field(default_factory=dict)
+    # [agent_id, queue, channel, started_at (epoch s), contact.started event id]
+    live: list[Any] | None = None
+    issues: dict[str, list[float]] = field(default_factory=dict)  # key -> [last at, count]
+    health: dict[str, list[Any]] = field(default_factory=dict)  # see domain/health.py
+    history: list[int] = field(default_factory=list)  # [day, score, day, score, ...]
+    moments: list[list[Any]] = field(default_factory=list)  # [at, kind, summary, id, tone]
+    first_seen: float | None = None
+    version: int = 0
 
     def has_seen(self, digest: str) -> bool:
         return digest in self.seen
@@ -69,7 +88,45 @@ class CustomerState:
         self.missed_payments = [
             t for t in self.missed_payments if now - t <= MISSED_PAYMENT_WINDOW_S
         ][-6:]
-        self.last_fired = {k: t for k, t in self.last_fired.items() if now - t <= CONTACT_WINDOW_S}
+
+    def remember_issue(self, key: str, at: float, count: int) -> None:
+        self.issues.pop(key, None)  # re-inserted last: the dict stays oldest first
+        self.issues[key] = [at, count]
+        while len(self.issues) > ISSUE_LIMIT:
+            del self.issues[next(iter(self.issues))]
+
+    def forget_issues(self, windows: dict[str, float], now: float) -> None:
+        """Forget issues quiet for longer than their window (by the key's first part)."""
+        self.issues = {
+            k: v for k, v in self.issues.items() if now - v[0] <= windows.get(k.split(":")[0], 0)
+        }
+
+    def add_moment(self, moment: list[Any]) -> None:
+        """Keep the newest moments in time order (a late event slots in where it belongs)."""
+        at = moment[0]
+        place = len(self.moments)
+        while place > 0 and self.moments[place - 1][0] > at:
+            place -= 1
+        self.moments.insert(place, moment)
+        del self.moments[:-MOMENT_LIMIT]
+
+    def record_day(self, day: int, score: int) -> None:
+        """Keep `score` as the latest of `day`; forget days older than the trend shows.
+
+        A late event from a day before the last one recorded leaves the history as it is:
+        the trend is the scores as they were known at the end of each day."""
+        if len(self.history) >= 2 and self.history[-2] > day:
+            return
+        if len(self.history) >= 2 and self.history[-2] == day:
+            self.history[-1] = score
+        else:
+            self.history += [day, score]
+        keep = 0
+        while keep < len(self.history) and self.history[keep] <= day - HISTORY_DAYS:
+            keep += 2
+        # one day older than the window is kept: it is the score "30 days ago" for change_30d
+        keep = max(0, keep - 2)
+        del self.history[: max(keep, len(self.history) - 2 * HISTORY_LIMIT)]
 
     def dump(self) -> bytes:
         raw: dict[str, Any] = {"s": "".join(self.seen)}
@@ -83,9 +140,16 @@ class CustomerState:
             raw["m"] = self.missed_payments
         if self.live:
             raw["l"] = self.live
-        if self.last_fired:
-            raw["t"] = self.last_fired
-        return json.dumps(raw, separators=(",", ":")).encode()
+        for key, value in (("i", self.issues), ("h", self.health), ("d", self.history)):
+            if value:
+                raw[key] = value
+        if self.moments:
+            raw["o"] = self.moments
+        if self.first_seen is not None:
+            raw["a"] = self.first_seen
+        if self.version:
+            raw["v"] = self.version
+        return json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
 
     @classmethod
     def load(cls, raw: bytes | None) -> CustomerState:
@@ -101,16 +165,37 @@ class CustomerState:
             failures=_contacts(data.get("f", []), _FAILURE_TYPE),
             missed_payments=data.get("m", []),
             live=data.get("l"),
-            last_fired=data.get("t", {}),
+            issues=data.get("i", {}),
+            health=data.get("h", {}),
+            history=data.get("d", []),
+            moments=data.get("o", []),
+            first_seen=data.get("a"),
+            version=data.get("v", 0),
         )
 
 
 def _rows(items: list[Contact], implied_type: str) -> list[list[Any]]:
-    return [[c.at, c.channel, c.reason, [c.ref[0], c.ref[1], c.ref[3]]] for c in items]
+    rows: list[list[Any]] = []
+    for c in items:
+        ref = [c.ref[0], c.ref[1]]
+        if c.ref[2] != implied_type:
+            ref.append(c.ref[2])
+        rows.append([c.at, c.channel, c.reason, ref] + ([c.outcome] if c.outcome else []))
+    return rows
 
 
 def _contacts(rows: list[list[Any]], implied_type: str) -> list[Contact]:
-    return [
-        Contact(at, channel, reason, [source, event_id, implied_type, time])
-        for at, channel, reason, (source, event_id, time) in rows
-    ]
+    contacts = []
+    for at, channel, reason, ref, *ended in rows:
+        source, event_id, *kind = ref
+        time = datetime.fromtimestamp(at, UTC).isoformat()
+        contacts.append(
+            Contact(
+                at,
+                channel,
+                reason,
+                [source, event_id, kind[0] if kind else implied_type, time],
+                ended[0] if ended else None,
+            )
+        )
+    return contacts

@@ -1,8 +1,15 @@
-"""Reading what customers write: cancellation intent and life events by rule.
+"""Reading what customers write: cancellation intent, life events and negation, by rule.
 
 Sentiment itself comes from VADER, passed in by the caller as a `Sentiment` function
 (compound score, -1..1), so these rules stay pure and testable. VADER scores grief as
 neutral, which is why life events have their own phrase rules here.
+
+Every phrase rule respects negation: "I don't want to cancel" is not cancellation intent
+and "we're not moving house" is not a relocation. A phrase counts as negated when a
+negating word stands at most three words before it in the same clause (a comma, a full
+stop or "but" ends a clause). "Can't" and "cannot" are not negations here: "I can't
+cancel online" is someone trying to leave. `negated_praise` finds "not happy", "not
+satisfied" and the like, which VADER scores only mildly negative.
 """
 
 from __future__ import annotations
@@ -51,11 +58,47 @@ _LIFE_EVENTS: dict[str, re.Pattern[str]] = {
     ),
 }
 
+_PRAISE = re.compile(
+    r"\b(happy|satisfied|pleased|impressed|good enough|acceptable|ok|okay|great|good|"
+    r"helpful|fair)\b",
+    re.IGNORECASE,
+)
+
+# The words that negate what follows. "can't" and "cannot" are deliberately absent.
+_NEGATION = re.compile(
+    r"\b(not|never|no|nor|without|(do|does|did|is|are|was|were|have|has|had|wo|would|"
+    r"should|could|ai|am)n'?t|dont|doesnt|didnt|wont|wouldnt|isnt|arent|havent|hasnt)\b"
+    r"|\bno (intention|plans?|wish|desire)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[.,;:!?]|\bbut\b|\bhowever\b", re.IGNORECASE)
+NEGATION_REACH_WORDS = 3
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the phrase starting at `start` is negated within its own clause."""
+    before = text[:start].replace("\u2019", "'")
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    words = clause.split()
+    # the negating word, plus up to NEGATION_REACH_WORDS words between it and the phrase
+    window = " ".join(words[-(NEGATION_REACH_WORDS + 1) :])
+    return bool(_NEGATION.search(window))
+
+
+def _affirmed(pattern: re.Pattern[str], text: str) -> bool:
+    return any(not negated(text, m.start()) for m in pattern.finditer(text))
+
 
 def mentions_cancellation(text: str) -> bool:
-    return bool(_CANCEL.search(text))
+    return _affirmed(_CANCEL, text)
 
 
 def life_events_in(text: str) -> list[str]:
-    """Life-event kinds the text speaks of, in the contract's names."""
-    return [kind for kind, pattern in _LIFE_EVENTS.items() if pattern.search(text)]
+    """Life-event kinds the text speaks of (and does not deny), in the contract's names."""
+    return [kind for kind, pattern in _LIFE_EVENTS.items() if _affirmed(pattern, text)]
+
+
+def negated_praise(text: str) -> bool:
+    """'I'm not happy', 'not good enough': praise words the customer negates."""
+    return any(negated(text, m.start()) for m in _PRAISE.finditer(text))
