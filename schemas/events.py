@@ -8,6 +8,8 @@ meaning gets a new type name.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -45,15 +47,19 @@ class _Data(BaseModel):
 
 
 Text = Annotated[str, Field(max_length=10_000)]
+# Names, codes and ids inside `data`: longer than this is not a name.
+Label = Annotated[str, Field(max_length=256)]
 Money = Annotated[float, Field(ge=0, description="Amount in the currency's major unit.")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
 
 
 class ContactStarted(_Data):
     channel: Channel = Field(description="Where the contact happens.")
-    agent_id: str | None = Field(default=None, description="Agent handling it, if any.")
-    queue: str | None = Field(default=None, description="Queue the contact came through.")
-    reason: str | None = Field(default=None, description="Contact reason as the channel knows it.")
+    agent_id: Label | None = Field(default=None, description="Agent handling it, if any.")
+    queue: Label | None = Field(default=None, description="Queue the contact came through.")
+    reason: Label | None = Field(
+        default=None, description="Contact reason as the channel knows it."
+    )
 
 
 class ContactOutcome(StrEnum):
@@ -68,7 +74,9 @@ class ContactEnded(_Data):
     outcome: ContactOutcome = Field(description="How it ended.")
     wait_seconds: float | None = Field(default=None, ge=0, description="Time spent waiting.")
     handle_seconds: float | None = Field(default=None, ge=0, description="Time being served.")
-    reason: str | None = Field(default=None, description="Contact reason as the channel knows it.")
+    reason: Label | None = Field(
+        default=None, description="Contact reason as the channel knows it."
+    )
 
 
 class MessageReceived(_Data):
@@ -78,9 +86,11 @@ class MessageReceived(_Data):
 
 class SelfServiceFailed(_Data):
     channel: Channel = Field(description="Where the journey failed.")
-    journey: str = Field(min_length=1, description="The self-service journey, e.g. change_address.")
-    step: str | None = Field(default=None, description="The step that failed.")
-    error_code: str | None = Field(default=None, description="The channel's error code.")
+    journey: Label = Field(
+        min_length=1, description="The self-service journey, e.g. change_address."
+    )
+    step: Label | None = Field(default=None, description="The step that failed.")
+    error_code: Label | None = Field(default=None, description="The channel's error code.")
 
 
 class Severity(StrEnum):
@@ -91,21 +101,21 @@ class Severity(StrEnum):
 
 class ComplaintFiled(_Data):
     channel: Channel = Field(description="Where the complaint was made.")
-    category: str = Field(min_length=1, description="Complaint category, e.g. billing.")
+    category: Label = Field(min_length=1, description="Complaint category, e.g. billing.")
     severity: Severity | None = Field(default=None, description="How serious it is.")
     text: Text | None = Field(default=None, description="The complaint in the customer's words.")
 
 
 class CancellationRequested(_Data):
     channel: Channel = Field(description="Where the customer asked to cancel.")
-    product: str = Field(min_length=1, description="The product to be cancelled.")
-    reason: str | None = Field(default=None, description="Reason given.")
+    product: Label = Field(min_length=1, description="The product to be cancelled.")
+    reason: Label | None = Field(default=None, description="Reason given.")
     text: Text | None = Field(default=None, description="The request in the customer's words.")
 
 
 class RenewalQuoted(_Data):
     channel: Channel | None = Field(default=None, description="Where the quote was shown.")
-    product: str = Field(min_length=1, description="The product being renewed.")
+    product: Label = Field(min_length=1, description="The product being renewed.")
     previous_price: Money = Field(description="Price of the current term.")
     quoted_price: Money = Field(description="Price quoted for the next term.")
     currency: Currency
@@ -115,7 +125,7 @@ class PaymentMissed(_Data):
     channel: Channel | None = Field(default=None, description="Channel that reported it.")
     amount: Money = Field(description="Amount missed.")
     currency: Currency
-    product: str | None = Field(default=None, description="Product the payment was for.")
+    product: Label | None = Field(default=None, description="Product the payment was for.")
     days_overdue: int | None = Field(default=None, ge=0, description="Days past due.")
 
 
@@ -160,7 +170,7 @@ class FeedbackSubmitted(_Data):
 
 class PurchaseCompleted(_Data):
     channel: Channel | None = Field(default=None, description="Where the purchase was made.")
-    product: str = Field(min_length=1, description="What was bought.")
+    product: Label = Field(min_length=1, description="What was bought.")
     amount: Money = Field(description="Amount paid.")
     currency: Currency
 
@@ -180,11 +190,11 @@ class Consents(_Data):
 
 class ProfileUpdated(_Data):
     channel: Channel | None = Field(default=None, description="Where the profile changed.")
-    name: str | None = Field(default=None, description="Display name.")
-    segment: str | None = Field(default=None, description="Business segment, e.g. consumer.")
+    name: Label | None = Field(default=None, description="Display name.")
+    segment: Label | None = Field(default=None, description="Business segment, e.g. consumer.")
     value_tier: ValueTier | None = Field(default=None, description="Customer value tier.")
     preferred_channel: Channel | None = Field(default=None, description="Preferred channel.")
-    timezone: str | None = Field(default=None, description="IANA timezone, e.g. Europe/Dublin.")
+    timezone: Label | None = Field(default=None, description="IANA timezone, e.g. Europe/Dublin.")
     vulnerable: bool | None = Field(default=None, description="Needs extra care.")
     consents: Consents | None = Field(default=None, description="Consents given or withdrawn.")
 
@@ -332,6 +342,98 @@ def _problems(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
     return problems
 
 
+# What downstream can hold: PostgreSQL refuses NUL in text, UTF-8 cannot carry a lone
+# surrogate, a bigint ends at 2**63-1, JSON has no NaN, and nothing needs to be nested
+# deeper than a few levels. Ingest refuses anything beyond these with a 400 naming the
+# field; the JSON Schema shows the per-field lengths.
+MAX_NESTING = 10
+MAX_STRING_CHARS = 10_000
+MAX_INTEGER = 2**63 - 1
+MAX_INTEGER_DIGITS = len(str(MAX_INTEGER))
+_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+class OversizedNumber(str):
+    """What `load_json` puts where a number was too long even to convert."""
+
+
+class NonFiniteNumber(str):
+    """What `load_json` puts where the JSON said NaN, Infinity or -Infinity."""
+
+
+def _parse_int(text: str) -> int | OversizedNumber:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        return OversizedNumber(text)
+    return int(text)
+
+
+def load_json(body: bytes | str) -> Any:
+    """json.loads that cannot be made to fail on a number: a 5,000-digit integer or a NaN
+    becomes a marker that `content_problems` reports by its field path. Deep nesting
+    still raises RecursionError, which the caller turns into a 400."""
+    return json.loads(body, parse_int=_parse_int, parse_constant=NonFiniteNumber)
+
+
+def _name(key: object) -> str:
+    text = str(key)
+    return json.dumps(text)[1:-1] if _UNSAFE_TEXT.search(text) else text
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000)"
+    if _UNSAFE_TEXT.search(text):
+        return "contains a lone UTF-16 surrogate, which is not valid Unicode text"
+    if len(text) > MAX_STRING_CHARS:
+        return f"is {len(text)} characters long; the limit is {MAX_STRING_CHARS}"
+    return None
+
+
+def content_problems(value: Any, limit: int = 20) -> list[FieldProblem]:
+    """Everything in a decoded JSON value that downstream cannot hold, by field path.
+
+    Iterative, so no input can exhaust the stack; stops after `limit` problems.
+    """
+    problems: list[FieldProblem] = []
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack and len(problems) < limit:
+        item, path, depth = stack.pop()
+        where = path or "(event)"
+        if isinstance(item, dict | list) and depth > MAX_NESTING:
+            problems.append(
+                FieldProblem(field=where, reason=f"nested deeper than {MAX_NESTING} levels")
+            )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{_name(key)}" if path else _name(key)
+                if isinstance(key, str) and (reason := _text_problem(key)):
+                    problems.append(FieldProblem(field=child_path, reason=f"the name {reason}"))
+                stack.append((child, child_path, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
+        elif isinstance(item, OversizedNumber):
+            problems.append(
+                FieldProblem(
+                    field=where,
+                    reason=f"a number with {len(item.lstrip('-'))} digits;"
+                    f" integers must lie within ±{MAX_INTEGER}",
+                )
+            )
+        elif isinstance(item, NonFiniteNumber):
+            problems.append(FieldProblem(field=where, reason=f"{item} is not a JSON number"))
+        elif isinstance(item, str) and (reason := _text_problem(item)):
+            problems.append(FieldProblem(field=where, reason=reason))
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int) and abs(item) > MAX_INTEGER:
+            problems.append(
+                FieldProblem(field=where, reason=f"integers must lie within ±{MAX_INTEGER}")
+            )
+        elif isinstance(item, float) and not math.isfinite(item):
+            problems.append(FieldProblem(field=where, reason="the number is out of range"))
+    return problems
+
+
 def parse_event(attributes: Any) -> InteractionEvent:
     """Validate one decoded CloudEvent (a dict of attributes with `data`).
 
@@ -341,6 +443,8 @@ def parse_event(attributes: Any) -> InteractionEvent:
         raise EventInvalid(
             [FieldProblem(field="(event)", reason="a CloudEvent must be a JSON object")]
         )
+    if unsafe := content_problems(attributes):
+        raise EventInvalid(unsafe)
     problems: list[FieldProblem] = []
     for name in attributes:
         if name not in _CORE_ATTRIBUTES and not _EXTENSION_NAME.match(str(name)):

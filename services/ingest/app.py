@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from services.ingest.adapters.keys import KeyStore
@@ -22,12 +22,14 @@ from services.ingest.domain.decoding import BATCH, STRUCTURED
 from services.ingest.domain.rate_limit import RateLimits
 from services.ingest.handlers import Ingest
 from services.ingest.settings import Settings
+from services.plumbing.consuming import supervise
 from services.plumbing.database import create_pool, database_reachable, wait_for_database
 from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
 from services.plumbing.logs import configure_logging
 from services.plumbing.metrics import OpsReporter
 from services.plumbing.problems import (
+    MAY_HAVE_BEEN_STORED,
     PROBLEM_JSON,
     Problem,
     ProblemResponse,
@@ -71,7 +73,8 @@ _PROBLEMS = {
         415: "Unsupported content type",
         422: "Bad query parameter",
         429: "Rate limit exceeded; see Retry-After",
-        503: "Broker unavailable or slow; nothing was stored; see Retry-After",
+        503: "Broker or database unavailable or slow; the events may have been stored:"
+        " re-send them with the same ids after Retry-After",
     }.items()
 }
 
@@ -85,7 +88,7 @@ async def _deadline(seconds: float) -> AsyncIterator[None]:
         raise Problem(
             503,
             "Timed out",
-            f"the request took longer than {seconds}s; nothing was stored",
+            f"the request took longer than {seconds}s; {MAY_HAVE_BEEN_STORED}",
             headers={"Retry-After": "2"},
         ) from None
 
@@ -153,14 +156,28 @@ class Runtime:
         finally:
             await consumer.stop()
 
-    async def start(self) -> None:
+    def _spawn(self, work: Any, name: str, may_finish: bool = False) -> None:
+        """Run `work` as a task whose unexpected end stops the process non-zero."""
+        task = asyncio.create_task(work, name=name)
+        supervise(task, name, may_finish)
+        self.tasks.append(task)
+
+    async def _connect_database(self) -> None:
+        """Wait for PostgreSQL as long as it takes; until then requests get 503 Not ready."""
         settings = self.settings
-        await wait_for_database(settings.database_url)
+        await wait_for_database(settings.database_url, deadline_s=None)
         self.pool = await create_pool(settings.database_url, settings.database_pool_max)
         self.keys = KeyStore(self.pool, settings.ingest_key_cache_s)
-        self.tasks.append(asyncio.create_task(self._connect_producer()))
+        log.info("connected to PostgreSQL")
+
+    async def start(self) -> None:
+        """Returns at once: PostgreSQL and the broker are awaited in the background, so
+        ingest starts in any order and /readyz says what it is still waiting for."""
+        settings = self.settings
+        self._spawn(self._connect_database(), "ingest database", may_finish=True)
+        self._spawn(self._connect_producer(), "ingest producer", may_finish=True)
         if settings.ingest_raw_gate:
-            self.tasks.append(asyncio.create_task(self._raw_gate()))
+            self._spawn(self._raw_gate(), "interactions.raw gate")
         self.ops = OpsReporter(
             lambda: self.publisher.producer,
             self.topics.ops_metrics,
@@ -288,12 +305,12 @@ def create_app(
     )
     async def post_events(
         request: Request,
-        key: Annotated[ApiKey, Depends(authenticated_key)],
         atomic: Annotated[
             bool, Query(description="Batch only: reject the whole batch if any event is invalid")
         ] = False,
     ) -> AcceptedResponse:
         async with _deadline(settings.ingest_request_timeout_s):
+            key = await authenticated_key(request)  # inside: a stalled database is a 503
             body = await read_body(request)
             result = await current_ingest().submit(
                 key, request.headers.get("content-type"), dict(request.headers), body, atomic

@@ -21,7 +21,7 @@ from services.ingest.adapters.publisher import BrokerUnavailable
 from services.ingest.domain.access import ApiKey, why_forbidden
 from services.ingest.domain.decoding import RequestUndecodable, decode_request
 from services.ingest.domain.rate_limit import RateLimits
-from services.plumbing.problems import Problem
+from services.plumbing.problems import MAY_HAVE_BEEN_STORED, Problem
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Submitted:
 
 def _subject_key(candidate: Any) -> bytes | None:
     if isinstance(candidate, dict) and isinstance(candidate.get("subject"), str):
-        return str(candidate["subject"]).encode()
+        return str(candidate["subject"]).encode(errors="backslashreplace")
     return None
 
 
@@ -192,7 +192,7 @@ class Ingest:
             raise Problem(
                 503,
                 "Broker unavailable",
-                f"events were not stored; retry later ({error})",
+                f"the broker did not acknowledge in time ({error}); {MAY_HAVE_BEEN_STORED}",
                 headers={"Retry-After": "2"},
             ) from None
         ACCEPTED.labels("http").inc(len(valid))

@@ -301,7 +301,7 @@ async def test_broker_unavailable_is_503_with_retry_after() -> None:
     problem = caught.value
     assert problem.status == 503
     assert int(problem.headers["Retry-After"]) >= 1
-    assert "not stored" in problem.detail
+    assert "may have been stored" in problem.detail and "same id" in problem.detail
     assert "no leader for interactions-0" in problem.detail
     assert problem.accepted == []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from urllib.parse import unquote
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,16 @@ class ApiKey:
     allowed_types: tuple[str, ...]
 
 
+def has_dot_segments(source: str) -> bool:
+    """True when the source, percent-decoded, climbs or names its own directory:
+    `/channels/telephony/../billing` must not pass as a telephony source."""
+    decoded = unquote(unquote(source)).replace("\\", "/")
+    return any(segment in (".", "..") for segment in decoded.split("/"))
+
+
 def source_allowed(key: ApiKey, source: str) -> bool:
+    if has_dot_segments(source):
+        return False
     prefix = key.source_prefix.rstrip("/")
     return source == prefix or source.startswith(prefix + "/")
 
@@ -27,6 +37,8 @@ def type_allowed(key: ApiKey, event_type: str) -> bool:
 
 def why_forbidden(key: ApiKey, source: str, event_type: str) -> tuple[str, str] | None:
     """(field, reason) when the key may not publish this event, else None."""
+    if has_dot_segments(source):
+        return "source", "'.' and '..' segments are not allowed in a source"
     if not source_allowed(key, source):
         return "source", f"this key may publish only under {key.source_prefix!r}"
     if not type_allowed(key, event_type):

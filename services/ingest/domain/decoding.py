@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from schemas.events import MAX_NESTING, load_json
+
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 JSON = "application/json"
@@ -39,7 +41,11 @@ def media_type(content_type: str | None) -> str:
 
 def _load_json(body: bytes, what: str) -> Any:
     try:
-        return json.loads(body)
+        return load_json(body)
+    except RecursionError:
+        raise RequestUndecodable(
+            "body", f"{what} is nested deeper than {MAX_NESTING} levels"
+        ) from None
     except UnicodeDecodeError:
         raise RequestUndecodable("body", f"{what} is not UTF-8") from None
     except json.JSONDecodeError as error:
