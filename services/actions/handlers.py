@@ -93,7 +93,16 @@ class Actions:
     async def _publish(
         self, items: Sequence[tuple[StoredRecommendation, Sequence[tuple[str, bytes]]]]
     ) -> None:
-        """Send every item, wait for all the acks together, then mark them published."""
+        """Send every item, wait for all the acks together, then mark them published.
+
+        Desktop recommendations get their desktop position first, so a desktop rung by
+        the published message finds them in the store.
+        """
+        desktop = [
+            s.recommendation.id for s, _ in items if s.recommendation.channel.value == "desktop"
+        ]
+        if desktop:
+            await self.repository.assign_desktop_positions(desktop)
         acks = []
         for stored, headers in items:
             rec = stored.recommendation

@@ -27,6 +27,15 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
     actions_max_per_customer_per_day: int = Field(
         default=6, ge=1, description="Contact limit: recommendations per customer per 24 h."
     )
+    actions_desktop_poll_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="A desktop stream reads the store at least this often, rung or not.",
+    )
+    actions_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Other origins whose pages may open desktop WebSockets (JSON list).",
+    )
     ops_interval_s: float = Field(default=10.0, gt=0, description="ops.metrics period.")
 
     @field_validator("actions_catalogue")

@@ -1,15 +1,17 @@
-"""`services.actions.adapters.push`: which desktop gets which recommendation, in memory."""
+"""`services.actions.adapters.push`: which desktop is rung, and what a stream reads and when."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
 
 from schemas.recommendations import Action, ActionChannel, Recommendation, Why
-from services.actions.adapters.push import Delivery, DesktopHub
-from services.actions.domain.desktop import Agent, is_for
+from services.actions.adapters.push import DesktopHub, follow
+from services.actions.domain.desktop import Agent, StoredRecommendation, is_for
 from tests.unit.builders import new_customer, new_id
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -38,10 +40,6 @@ def recommendation(
     )
 
 
-def delivery(seq: int, rec: Recommendation) -> Delivery:
-    return Delivery(seq=seq, recommendation=rec, pushed_headers={})
-
-
 def subscribers() -> float:
     return REGISTRY.get_sample_value("moments_actions_desktop_subscribers") or 0.0
 
@@ -62,56 +60,115 @@ def test_holdout_and_other_channels_never_reach_a_desktop() -> None:
     assert not is_for(CARE, recommendation(channel=ActionChannel.email))
 
 
-async def test_hub_publishes_only_to_matching_subscribers() -> None:
+async def test_the_hub_rings_only_the_streams_a_recommendation_is_for() -> None:
     hub = DesktopHub()
-    for_care = delivery(1, recommendation(queue="care"))
-    for_retention = delivery(2, recommendation(queue="retention"))
-    for_rory_live = delivery(3, recommendation(queue="care", agent_id="agent-retention"))
-
     async with hub.subscribe(CARE) as care, hub.subscribe(RETENTION) as retention:
-        assert hub.publish(for_care) == 1
-        assert hub.publish(for_retention) == 1
-        assert hub.publish(for_rory_live) == 2
-
-        assert [care.get_nowait().seq for _ in range(care.qsize())] == [1, 3]
-        assert [retention.get_nowait().seq for _ in range(retention.qsize())] == [2, 3]
-
-
-async def test_hub_with_nobody_listening_delivers_to_no_one() -> None:
-    assert DesktopHub().publish(delivery(1, recommendation())) == 0
+        assert hub.ring(recommendation(queue="care")) == 1
+        assert care.is_set() and not retention.is_set()
+        care.clear()
+        assert hub.ring(recommendation(queue="retention")) == 1
+        assert retention.is_set() and not care.is_set()
+        assert hub.ring(recommendation(queue="care", agent_id="agent-retention")) == 2
 
 
-async def test_leaving_the_subscription_stops_deliveries_and_the_gauge() -> None:
+async def test_leaving_or_failing_ends_the_subscription_and_the_gauge() -> None:
     hub = DesktopHub()
     before = subscribers()
-
-    async with hub.subscribe(CARE) as queue:
+    async with hub.subscribe(CARE):
         assert subscribers() == before + 1
-    assert subscribers() == before
-
-    assert hub.publish(delivery(1, recommendation())) == 0
-    assert queue.empty()
-
-
-async def test_a_subscription_ended_by_an_error_is_cleaned_up_too() -> None:
-    hub = DesktopHub()
-    before = subscribers()
-
     with pytest.raises(ConnectionResetError):
         async with hub.subscribe(CARE):
             raise ConnectionResetError("browser went away")
-
     assert subscribers() == before
-    assert hub.publish(delivery(1, recommendation())) == 0
+    assert hub.ring(recommendation()) == 0
 
 
-async def test_a_full_queue_drops_the_delivery_for_that_subscriber_only() -> None:
-    hub = DesktopHub(queue_size=1)
+def test_the_hub_keeps_the_traces_of_the_latest_recommendations_only() -> None:
+    hub = DesktopHub(traces=2)
+    recs = [recommendation() for _ in range(3)]
+    for i, rec in enumerate(recs):
+        hub.ring(rec, {"moments_ingested_at": str(i)})
+    assert hub.trace(recs[0].id) is None
+    assert hub.trace(recs[2].id) == {"moments_ingested_at": "2"}
 
-    async with hub.subscribe(CARE) as slow, hub.subscribe(CARE) as quick:
-        assert hub.publish(delivery(1, recommendation())) == 2
-        quick.get_nowait()
-        assert hub.publish(delivery(2, recommendation())) == 1  # slow one is full
 
-        assert slow.get_nowait().seq == 1
-        assert quick.get_nowait().seq == 2
+class FakeStore:
+    """Rows as the store holds them once committed: (position, status, recommendation)."""
+
+    def __init__(self) -> None:
+        self.rows: list[StoredRecommendation] = []
+        self.reads = 0
+
+    def commit(self, rec: Recommendation, status: str = "open") -> None:
+        position = len(self.rows) + 1
+        self.rows.append(StoredRecommendation(position, status, rec, position))
+
+    async def desktop_head(self) -> int:
+        return len(self.rows)
+
+    async def desktop_page(
+        self, agent: Agent, after: int, open_until: int, now: datetime, limit: int
+    ) -> list[StoredRecommendation]:
+        self.reads += 1
+        found = [
+            row
+            for row in self.rows
+            if row.position is not None
+            and row.position > after
+            and is_for(agent, row.recommendation)
+            and (
+                row.position > open_until
+                or (row.status == "open" and row.recommendation.expires_at > now)
+            )
+        ]
+        return found[:limit]
+
+
+async def take(stream: AsyncGenerator[StoredRecommendation], n: int) -> list[int]:
+    got = []
+    async with asyncio.timeout(5):
+        while len(got) < n:
+            stored = await anext(stream)
+            assert stored.position is not None
+            got.append(stored.position)
+    return got
+
+
+async def test_a_resuming_stream_gets_everything_after_its_cursor_in_pages_not_capped() -> None:
+    store, hub = FakeStore(), DesktopHub()
+    for _ in range(450):
+        store.commit(recommendation(queue="care"))
+        store.commit(recommendation(queue="retention"))
+    stream = follow(store, hub, CARE, after=100, clock=lambda: NOW, page=50)
+    got = await take(stream, 400)
+    await stream.aclose()
+    # every care row after position 100, in order, none twice, across eight pages and more
+    assert got == [p for p in range(101, 901) if p % 2 == 1]
+    assert store.reads >= 8
+
+
+async def test_a_fresh_stream_gets_what_is_open_then_everything_new_once_rung() -> None:
+    store, hub = FakeStore(), DesktopHub()
+    store.commit(recommendation(queue="care"), status="accepted")
+    store.commit(recommendation(queue="care"))
+    stream = follow(store, hub, CARE, after=0, clock=lambda: NOW, poll_s=60)
+    assert await take(stream, 1) == [2]
+    later = recommendation(queue="care")
+    store.commit(later, status="declined")  # already answered when read: still new to us
+    waiting = asyncio.ensure_future(take(stream, 1))
+    await asyncio.sleep(0)
+    hub.ring(later)
+    assert await waiting == [3]
+    await stream.aclose()
+    assert subscribers() == 0
+
+
+async def test_a_ring_that_never_comes_delays_a_recommendation_but_does_not_lose_it() -> None:
+    store, hub = FakeStore(), DesktopHub()
+    stream = follow(store, hub, CARE, after=0, clock=lambda: NOW, poll_s=0.05)
+    waiting = asyncio.ensure_future(take(stream, 2))
+    await asyncio.sleep(0)
+    store.commit(recommendation(queue="care"))
+    store.commit(recommendation(queue="care"))
+    assert await waiting == [1, 2]
+    await stream.aclose()

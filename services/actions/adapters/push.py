@@ -1,54 +1,111 @@
-"""The desktop hub: fans recommendations out to the agents' live SSE and WebSocket streams.
+"""Live desktop streams: PostgreSQL is what a desktop reads, the hub only says "look now".
 
-Each actions replica reads `recommendations.desktop` with its own consumer (no shared
-group), so every replica sees every recommendation and can serve any agent. A desktop
-gets what is for one of its queues or for a customer it is on a live contact with.
+A stream follows the agent's recommendations in the desktops' commit order (`desktop_pos`,
+see migration 005) from the position the desktop last saw, a page at a time, so it gets
+every one exactly once, in order, however many it missed, whichever replica decided them.
+Each replica reads `recommendations.desktop` (consumers/desktops.py) and rings the streams
+of the agents a recommendation is for; a stream then reads the store from its cursor. A
+ring that never comes (a feed restarting, a message lost) costs at most `poll_s` of delay,
+never a recommendation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import datetime
+from typing import Protocol
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from schemas.recommendations import Recommendation
-from services.actions.domain.desktop import Agent, is_for
+from services.actions.domain.desktop import Agent, StoredRecommendation, is_for
 
 SUBSCRIBERS = Gauge("moments_actions_desktop_subscribers", "Live desktop streams")
+DELIVERED = Counter(
+    "moments_actions_desktop_delivered", "Recommendations sent on desktop streams", ["kind"]
+)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    seq: int
-    recommendation: Recommendation
-    pushed_headers: dict[str, str]
+class DesktopStore(Protocol):
+    async def desktop_head(self) -> int: ...
+
+    async def desktop_page(
+        self, agent: Agent, after: int, open_until: int, now: datetime, limit: int
+    ) -> list[StoredRecommendation]: ...
 
 
 class DesktopHub:
-    def __init__(self, queue_size: int = 1000):
-        self.queue_size = queue_size
-        self._subscribers: dict[asyncio.Queue[Delivery], Agent] = {}
+    """Rings the live streams of the agents a recommendation is for.
 
-    def publish(self, delivery: Delivery) -> int:
-        """Hand a delivery to every matching subscriber; returns how many got it."""
+    It also remembers the per-hop timestamps of the last `traces` recommendations it
+    saw, so a stream can pass them on for latency measurement.
+    """
+
+    def __init__(self, traces: int = 10_000):
+        self._subscribers: dict[asyncio.Event, Agent] = {}
+        self._traces: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._trace_limit = traces
+
+    def ring(self, recommendation: Recommendation, headers: dict[str, str] | None = None) -> int:
+        """Wake every stream this recommendation is for; returns how many."""
+        if headers is not None:
+            self._traces[recommendation.id] = headers
+            while len(self._traces) > self._trace_limit:
+                self._traces.popitem(last=False)
         count = 0
-        for queue, agent in list(self._subscribers.items()):
-            if is_for(agent, delivery.recommendation):
-                with contextlib.suppress(asyncio.QueueFull):  # a stuck client resumes by seq
-                    queue.put_nowait(delivery)
-                    count += 1
+        for bell, agent in list(self._subscribers.items()):
+            if is_for(agent, recommendation):
+                bell.set()
+                count += 1
         return count
 
+    def trace(self, recommendation_id: str) -> dict[str, str] | None:
+        return self._traces.get(recommendation_id)
+
     @contextlib.asynccontextmanager
-    async def subscribe(self, agent: Agent) -> AsyncIterator[asyncio.Queue[Delivery]]:
-        queue: asyncio.Queue[Delivery] = asyncio.Queue(self.queue_size)
-        self._subscribers[queue] = agent
+    async def subscribe(self, agent: Agent) -> AsyncIterator[asyncio.Event]:
+        bell = asyncio.Event()
+        self._subscribers[bell] = agent
         SUBSCRIBERS.inc()
         try:
-            yield queue
+            yield bell
         finally:
-            del self._subscribers[queue]
+            del self._subscribers[bell]
             SUBSCRIBERS.dec()
+
+
+async def follow(
+    store: DesktopStore,
+    hub: DesktopHub,
+    agent: Agent,
+    after: int,
+    clock: Callable[[], datetime],
+    poll_s: float = 2.0,
+    page: int = 200,
+) -> AsyncGenerator[StoredRecommendation]:
+    """Every recommendation for `agent` after position `after`, then each new one, forever.
+
+    `after` 0 means a fresh desktop: it first gets what is open and unexpired, then
+    everything committed after it connected. Positions only grow, so nothing is sent
+    twice on one stream.
+    """
+    async with hub.subscribe(agent) as bell:
+        open_until = await store.desktop_head() if after <= 0 else 0
+        cursor = max(after, 0)
+        kind = "backlog"
+        while True:
+            bell.clear()  # a ring during the read below makes the next wait return at once
+            rows = await store.desktop_page(agent, cursor, open_until, clock(), page)
+            for stored in rows:
+                assert stored.position is not None and stored.position > cursor
+                cursor = stored.position
+                DELIVERED.labels(kind).inc()
+                yield stored
+            if len(rows) == page:
+                continue
+            kind = "live"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(bell.wait(), poll_s)

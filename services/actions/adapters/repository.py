@@ -29,9 +29,17 @@ class Decided:
     made: list[tuple[Signal, StoredRecommendation]] = field(default_factory=list)
 
 
+# The advisory lock that serialises handing out desktop positions (see migration 005).
+DESKTOP_POSITIONS_LOCK = 7_420_005
+_DESKTOP_COLUMNS = "seq, status, payload, desktop_pos"
+
+
 def _stored(row: asyncpg.Record) -> StoredRecommendation:
     return StoredRecommendation(
-        row["seq"], row["status"], Recommendation.model_validate(row["payload"])
+        row["seq"],
+        row["status"],
+        Recommendation.model_validate(row["payload"]),
+        row.get("desktop_pos"),
     )
 
 
@@ -100,7 +108,7 @@ class Repository:
 
     async def unpublished(self, limit: int = 500) -> list[StoredRecommendation]:
         rows = await self.pool.fetch(
-            "select seq, status, payload from recommendations where published_at is null"
+            f"select {_DESKTOP_COLUMNS} from recommendations where published_at is null"
             " order by seq limit $1",
             limit,
         )
@@ -115,34 +123,64 @@ class Repository:
 
     async def get(self, recommendation_id: str) -> StoredRecommendation | None:
         row = await self.pool.fetchrow(
-            "select seq, status, payload from recommendations where id = $1", recommendation_id
+            f"select {_DESKTOP_COLUMNS} from recommendations where id = $1", recommendation_id
         )
         return _stored(row) if row else None
 
-    async def for_desktop(
-        self, agent: Agent, after_seq: int, now: datetime, limit: int = 100
-    ) -> list[StoredRecommendation]:
-        """Desktop recommendations for the agent's queues or live contacts, after `after_seq`.
+    async def assign_desktop_positions(self, recommendation_ids: list[str]) -> dict[str, int]:
+        """Give these desktop recommendations their place in the desktops' commit order.
 
-        Without a resume point (after_seq 0) only open, unexpired ones are returned.
+        One short transaction under an advisory lock, so positions become visible in the
+        order they are handed out (migration 005 says why). Rows that already have one,
+        and rows no desktop may see, are left alone. Returns id -> position of all of
+        them that have one.
+        """
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute("select pg_advisory_xact_lock($1)", DESKTOP_POSITIONS_LOCK)
+            await connection.execute(
+                "update recommendations r set desktop_pos = nextval('desktop_positions')"
+                " from (select id from recommendations where id = any($1)"
+                " and desktop_pos is null and channel = 'desktop' and not holdout"
+                " order by seq for update) todo where r.id = todo.id",
+                recommendation_ids,
+            )
+            rows = await connection.fetch(
+                "select id, desktop_pos from recommendations"
+                " where id = any($1) and desktop_pos is not null",
+                recommendation_ids,
+            )
+        return {row["id"]: row["desktop_pos"] for row in rows}
+
+    async def desktop_head(self) -> int:
+        """The highest desktop position committed so far (0 when there is none)."""
+        head = await self.pool.fetchval("select coalesce(max(desktop_pos), 0) from recommendations")
+        return int(head)
+
+    async def desktop_page(
+        self, agent: Agent, after: int, open_until: int, now: datetime, limit: int
+    ) -> list[StoredRecommendation]:
+        """The agent's desktop recommendations after position `after`, oldest first.
+
+        Those at or below `open_until` are returned only while open and unexpired: a
+        desktop that opens fresh gets what is still actionable, then everything new.
         """
         rows = await self.pool.fetch(
-            "select seq, status, payload from recommendations"
-            " where channel = 'desktop' and not holdout and published_at is not null"
-            " and (queue = any($1) or agent_id = $2) and seq > $3"
-            " and ($3 > 0 or (status = 'open' and expires_at > $4))"
-            " order by seq desc limit $5",
+            f"select {_DESKTOP_COLUMNS} from recommendations"
+            " where desktop_pos > $3 and (queue = any($1) or agent_id = $2)"
+            " and (desktop_pos > $4 or (status = 'open' and expires_at > $5))"
+            " order by desktop_pos limit $6",
             list(agent.queues),
             agent.id,
-            after_seq,
+            after,
+            open_until,
             now,
             limit,
         )
-        return [_stored(r) for r in reversed(rows)]
+        return [_stored(r) for r in rows]
 
     async def for_customer(self, customer_id: str, limit: int = 50) -> list[StoredRecommendation]:
         rows = await self.pool.fetch(
-            "select seq, status, payload from recommendations"
+            f"select {_DESKTOP_COLUMNS} from recommendations"
             " where customer_id = $1 and not holdout order by seq desc limit $2",
             customer_id,
             limit,
@@ -242,3 +280,20 @@ async def create_agent(
         queues,
     )
     return token
+
+
+async def list_agents(pool: asyncpg.Pool | asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every agent with its queues and whether it is revoked (never a token)."""
+    return list(
+        await pool.fetch("select id, name, queues, created_at, revoked_at from agents order by id")
+    )
+
+
+async def revoke_agent(pool: asyncpg.Pool | asyncpg.Connection, agent_id: str) -> bool:
+    """Revoke an agent's token; True if it was active. Replicas honour it within their
+    agent cache's lifetime (5 s), on the next request or stream connection."""
+    revoked = await pool.fetchval(
+        "update agents set revoked_at = now() where id = $1 and revoked_at is null returning true",
+        agent_id,
+    )
+    return bool(revoked)

@@ -1,6 +1,7 @@
 """The `recommendations.desktop` feed: every replica reads every recommendation (no
-group, from the latest offset) and hands it to the agents' live streams through the hub.
-Earlier ones are served from PostgreSQL when a desktop connects or resumes.
+group, from the latest offset) and rings the live streams of the agents it is for. The
+streams then read PostgreSQL from their cursor (adapters/push.py), so this feed decides
+only how soon a desktop looks, never what it gets.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from prometheus_client import Histogram
 from pydantic import ValidationError
 
 from schemas.recommendations import Recommendation
-from services.actions.adapters.push import Delivery, DesktopHub
-from services.actions.handlers import SEQ_HEADER
+from services.actions.adapters.push import DesktopHub
 from services.actions.settings import Settings
 from services.plumbing.kafka import INGESTED_AT_HEADER, make_consumer
 from services.plumbing.topics import Topics
@@ -45,8 +45,7 @@ async def feed_desktops(
             headers = dict(message.headers)
             try:
                 rec = Recommendation.model_validate_json(message.value or b"")
-                seq = int(headers[SEQ_HEADER])
-            except (ValidationError, KeyError, ValueError):
+            except ValidationError:
                 log.error("unreadable desktop recommendation skipped")
                 continue
             now_ms = time.time() * 1000
@@ -54,7 +53,7 @@ async def feed_desktops(
             pushed["moments_pushed_at"] = str(int(now_ms))
             if INGESTED_AT_HEADER in headers:
                 PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
-            hub.publish(Delivery(seq, rec, pushed))
+            hub.ring(rec, pushed)
     finally:
         started.clear()
         await consumer.stop()

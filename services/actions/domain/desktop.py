@@ -20,11 +20,16 @@ class Agent:
 
 @dataclass(frozen=True)
 class StoredRecommendation:
-    """A recommendation as actions stores it: `seq` is its place in the store's order."""
+    """A recommendation as actions stores it.
+
+    `seq` is its place in insert order; `position` its place in the desktops' commit
+    order (set once it may be shown on a desktop; None for other channels and holdout).
+    """
 
     seq: int
     status: str
     recommendation: Recommendation
+    position: int | None = None
 
 
 def is_for(agent: Agent, recommendation: Recommendation) -> bool:
@@ -33,3 +38,24 @@ def is_for(agent: Agent, recommendation: Recommendation) -> bool:
         and not recommendation.holdout
         and (recommendation.queue in agent.queues or recommendation.agent_id == agent.id)
     )
+
+
+def may_see(agent: Agent, recommendation: Recommendation) -> bool:
+    """What an agent may read and act on: its queues' recommendations, on any channel,
+    and those of customers it is on a live contact with; never holdout ones (their
+    existence alone is not for agents)."""
+    return not recommendation.holdout and (
+        recommendation.queue in agent.queues or recommendation.agent_id == agent.id
+    )
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
+    """May a browser page from `origin` open a desktop WebSocket? Clients that send no
+    Origin (not browsers) may; browsers only from this service's own origin or one
+    listed in ACTIONS_ALLOWED_ORIGINS, so a foreign page cannot ride an agent's session."""
+    if origin is None:
+        return True
+    origin = origin.rstrip("/").lower()
+    if origin in (o.rstrip("/").lower() for o in allowed):
+        return True
+    return host is not None and origin.split("://", 1)[-1] == host.lower()

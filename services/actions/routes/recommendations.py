@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from schemas.recommendations import Outcome, OutcomeRequest
+from services.actions.domain.desktop import may_see
 from services.actions.handlers import RecommendationUnknown
 from services.actions.routes.deps import ActionsDep, AgentDep, RepositoryDep
 from services.actions.routes.desktop import entry
@@ -32,6 +33,10 @@ class CustomerRecommendations(BaseModel):
 async def post_outcome(
     recommendation_id: str, body: OutcomeRequest, agent: AgentDep, actions: ActionsDep
 ) -> Outcome:
+    stored = await actions.repository.get(recommendation_id)
+    # One answer for "no such id", "not yours" and "held out", so nothing can be probed.
+    if stored is None or not may_see(agent, stored.recommendation):
+        raise Problem(404, "Not found", f"no recommendation {recommendation_id} for you")
     try:
         return await actions.record_outcome(recommendation_id, body, agent)
     except RecommendationUnknown:
@@ -46,7 +51,7 @@ async def post_outcome(
 async def customer_recommendations(
     customer_id: str, agent: AgentDep, store: RepositoryDep
 ) -> CustomerRecommendations:
-    stored = await store.for_customer(customer_id)
+    stored = [s for s in await store.for_customer(customer_id) if may_see(agent, s.recommendation)]
     now = datetime.now(UTC)
     open_ = [entry(s) for s in stored if s.status == "open" and s.recommendation.expires_at > now]
     return CustomerRecommendations(
