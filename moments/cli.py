@@ -2,7 +2,7 @@
 
 moments run                      the whole local stack, with demo traffic
 moments keys create|list|revoke  channel systems' API keys
-moments agents create            agents and their desktop tokens
+moments agents create|list|revoke agents and their desktop tokens
 moments operators create         operators (reports, erasure) and their tokens
 moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
@@ -138,9 +138,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from services.actions.adapters.repository import create_agent
+    from services.actions.adapters.repository import create_agent, list_agents, revoke_agent
 
     async def work(pool: Any) -> int:
+        if args.agents_command == "list":
+            for row in await list_agents(pool):
+                state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+                print(f"{row['id']}  {','.join(row['queues'])}  {state}  {row['name'] or ''}")
+            return 0
+        if args.agents_command == "revoke":
+            if await revoke_agent(pool, args.id):
+                print(f"revoked {args.id}")
+                return 0
+            print(f"moments agents revoke: no active agent {args.id}", file=sys.stderr)
+            return 1
         queues = [q.strip() for q in args.queues.split(",") if q.strip()]
         token = await create_agent(pool, args.id, queues, args.name)
         print(json.dumps({"id": args.id, "token": token, "queues": queues}, indent=2))
@@ -219,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--id", required=True)
     agent.add_argument("--queues", required=True, help="comma-separated queues")
     agent.add_argument("--name", default=None)
+    agent_commands.add_parser("list", help="list agents (never their tokens)")
+    revoke_agent = agent_commands.add_parser("revoke", help="revoke an agent's token")
+    revoke_agent.add_argument("id")
     agents.set_defaults(handler=cmd_agents)
 
     operators = commands.add_parser("operators", help="manage operators (reports, erasure)")

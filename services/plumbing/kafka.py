@@ -11,10 +11,10 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
@@ -59,6 +59,27 @@ def make_producer(settings: KafkaSettings, **overrides: object) -> AIOKafkaProdu
     return AIOKafkaProducer(**options)
 
 
+class LoggedAssignment(ConsumerRebalanceListener):
+    """Says in the log which partitions a group member got, so an operator (and the
+    hand-over drill) can see a crashed member's partitions move on."""
+
+    def __init__(self, group_id: str):
+        self.group_id = group_id
+
+    @staticmethod
+    def _names(partitions: Iterable[TopicPartition]) -> str:
+        by_topic: dict[str, list[int]] = {}
+        for tp in partitions:
+            by_topic.setdefault(tp.topic, []).append(tp.partition)
+        return ", ".join(f"{t}{sorted(p)}" for t, p in sorted(by_topic.items())) or "none"
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        log.info("group %s: partitions revoked: %s", self.group_id, self._names(revoked))
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        log.info("group %s: partitions assigned: %s", self.group_id, self._names(assigned))
+
+
 def make_consumer(
     settings: KafkaSettings, *topics: str, group_id: str | None, **overrides: object
 ) -> AIOKafkaConsumer:
@@ -68,12 +89,16 @@ def make_consumer(
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "fetch_max_wait_ms": 20,
-        "session_timeout_ms": 10_000,
-        "heartbeat_interval_ms": 1_000,
+        "session_timeout_ms": int(settings.kafka_session_timeout_s * 1000),
+        "heartbeat_interval_ms": int(settings.kafka_heartbeat_interval_s * 1000),
         "rebalance_timeout_ms": 5_000,
     }
     options.update(overrides)
-    return AIOKafkaConsumer(*topics, **options)
+    if group_id is None:
+        return AIOKafkaConsumer(*topics, **options)
+    consumer = AIOKafkaConsumer(**options)
+    consumer.subscribe(list(topics), listener=LoggedAssignment(group_id))
+    return consumer
 
 
 async def wait_for_broker(bootstrap_servers: str, deadline_s: float | None = 30.0) -> None:

@@ -26,9 +26,23 @@ class KafkaSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, description="Replication factor for topics the platform creates."
     )
+    kafka_session_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "How long a consumer group waits for a silent member (a crashed process) before"
+            " handing its partitions on. Apache Kafka refuses less than the broker's"
+            " `group.min.session.timeout.ms` (6 s by default): lower that, or set this to 6."
+        ),
+    )
     kafka_topic_prefix: str = Field(
         default="", description="Prefix for every topic name (tests use it to isolate runs)."
     )
+
+    @property
+    def kafka_heartbeat_interval_s(self) -> float:
+        """A third of the session timeout (Kafka's rule of thumb), at most a second."""
+        return min(1.0, self.kafka_session_timeout_s / 3)
 
 
 class DatabaseSettings(BaseSettings):

@@ -63,8 +63,8 @@ def create_app(settings: Settings) -> faust.App:
         table_standby_replicas=settings.signals_standby_replicas,
         producer_acks=-1,
         broker_rebalance_timeout=settings.signals_rebalance_timeout_s,
-        broker_session_timeout=max(10.0, settings.signals_rebalance_timeout_s * 2),
-        broker_heartbeat_interval=1.0,
+        broker_session_timeout=settings.kafka_session_timeout_s,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_s,
         consumer_auto_offset_reset="earliest",
         web_host=settings.signals_web_host,
         web_port=settings.signals_web_port,
@@ -92,12 +92,19 @@ def create_app(settings: Settings) -> faust.App:
     analyzer = SentimentIntensityAnalyzer()
     handler = SignalsHandler(lambda text: float(analyzer.polarity_scores(text)["compound"]))
 
+    # A signal carries its evidence: leave room for headers under the producer's limit.
+    max_signal_bytes = app.conf.producer_max_request_size - 64 * 1024
+
     async def dead_letter(
         key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]], reason: str
     ) -> None:
+        body = value or b""
+        if len(body) > max_signal_bytes:
+            reason += f"; the event's first {max_signal_bytes} of {len(body)} bytes are kept"
+            body = body[:max_signal_bytes]
         problems = [FieldProblem(field="(event)", reason=reason)]
         sent = await dlq.send(
-            key=key, value=value or b"", headers=dead_letter_headers(headers, problems, "signals")
+            key=key, value=body, headers=dead_letter_headers(headers, problems, "signals")
         )
         await sent
 
@@ -114,16 +121,33 @@ def create_app(settings: Settings) -> faust.App:
                 EVENTS.labels("dead_lettered").inc()
                 continue
             key = event.customer_id.encode()
-            new_state, found, _ = handler.handle(customers.get(key), event, datetime.now(UTC))
+            try:
+                new_state, found, _ = handler.handle(customers.get(key), event, datetime.now(UTC))
+                values = [signal.model_dump_json().encode() for signal in found]
+            except Exception as error:  # the rules are pure: a failure here is the content's
+                log.exception("event %s could not be processed; dead-lettered", event.key)
+                await dead_letter(message.key, message.value, headers, f"unprocessable: {error!r}")
+                EVENTS.labels("dead_lettered").inc()
+                continue
             if new_state is None:
                 EVENTS.labels("duplicate").inc()
                 continue
+            oversized = [len(v) for v in values if len(v) > max_signal_bytes]
+            if oversized:
+                # The broker would refuse it; keep the event, with why, instead of crashing.
+                await dead_letter(
+                    message.key,
+                    message.value,
+                    headers,
+                    f"its signal would be {max(oversized)} bytes; the limit is {max_signal_bytes}",
+                )
+                EVENTS.labels("dead_lettered").inc()
+                customers[key] = new_state  # seen: a replay must not try again
+                continue
             passed = [(n, v) for n, v in headers if n == INGESTED_AT_HEADER]
             passed.append((SIGNALLED_AT_HEADER, str(int(time.time() * 1000)).encode()))
-            for signal in found:
-                sent = await signals_topic.send(
-                    key=key, value=signal.model_dump_json().encode(), headers=passed
-                )
+            for signal, value in zip(found, values, strict=True):
+                sent = await signals_topic.send(key=key, value=value, headers=passed)
                 await sent  # the broker has it before the state says the event was seen
                 SIGNALS.labels(signal.type.value).inc()
             customers[key] = new_state

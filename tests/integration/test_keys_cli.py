@@ -65,3 +65,25 @@ async def test_operator_tokens_are_issued_once_and_stored_hashed(
     assert issued["token"].startswith("smo_") and "not shown again" in created.stderr
     stored = await pool.fetchval("select token_hash from operators where id = $1", issued["id"])
     assert stored == hash_secret(issued["token"]) != issued["token"]
+
+
+async def test_agents_are_created_listed_without_tokens_and_revoked(
+    database: str, pool: asyncpg.Pool, run_id: str
+) -> None:
+    agent = f"agent-{run_id}"
+    created = moments(
+        database, "create", "--id", agent, "--queues", "care,retention", command="agents"
+    )
+    assert created.returncode == 0, created.stderr
+    token = json.loads(created.stdout)["token"]
+    listed = moments(database, "list", command="agents")
+    line = next(x for x in listed.stdout.splitlines() if x.startswith(agent))
+    assert "care,retention" in line and "active" in line and token not in listed.stdout
+
+    revoked = moments(database, "revoke", agent, command="agents")
+    again = moments(database, "revoke", agent, command="agents")
+    after = moments(database, "list", command="agents")
+
+    assert revoked.returncode == 0 and again.returncode == 1
+    assert "revoked" in next(x for x in after.stdout.splitlines() if x.startswith(agent))
+    assert await pool.fetchval("select revoked_at from agents where id = $1", agent) is not None
