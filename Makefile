@@ -56,7 +56,7 @@ test-faults: $(INSTALLED)
 test-e2e: $(INSTALLED) browser
 	$(BIN)/pytest tests/e2e -q
 
-test: lint test-unit test-integration test-e2e
+test: lint test-unit test-integration test-faults test-e2e
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -7,20 +7,22 @@ condition holds, and polling with a deadline (never a fixed sleep).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 T = TypeVar("T")
 
@@ -62,6 +64,34 @@ async def read_topic(
             if time.monotonic() > end:
                 raise AssertionError(f"{topic}: condition not met; read {len(messages)} messages")
             batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                messages.extend(batch)
+        return messages
+    finally:
+        await consumer.stop()
+
+
+async def topic_messages(bootstrap_servers: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on `topic` now: read from the beginning up to the end offsets."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()
+        ]
+        if not partitions:
+            await consumer.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()
+            ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        messages: list[ConsumerRecord[bytes, bytes]] = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            batches = await consumer.getmany(timeout_ms=500)
             for batch in batches.values():
                 messages.extend(batch)
         return messages
@@ -169,3 +199,65 @@ def sse_events(text: str) -> list[dict[str, Any]]:
             fields["data"] = json.loads(fields["data"])
             events.append(fields)
     return events
+
+
+@contextlib.asynccontextmanager
+async def sse_listener(
+    url: str, token: str, last_event_id: str | None = None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Collects the stream's events into a list while the block runs."""
+    received: list[dict[str, Any]] = []
+    connected = asyncio.Event()
+    headers = {"Authorization": f"Bearer {token}"}
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+
+    async def listen() -> None:
+        async with (
+            httpx.AsyncClient(timeout=None) as client,
+            client.stream("GET", f"{url}/v1/desktop/stream", headers=headers) as response,
+        ):
+            assert response.status_code == 200
+            connected.set()
+            event: dict[str, Any] = {}
+            async for line in response.aiter_lines():
+                if not line:
+                    if "data" in event:
+                        received.append(event)
+                    event = {}
+                    continue
+                name, _, value = line.partition(":")
+                event[name] = json.loads(value) if name == "data" else value.strip()
+
+    task = asyncio.create_task(listen())
+    await asyncio.wait_for(connected.wait(), 10)
+    try:
+        yield received
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def ws_listener(
+    url: str, token: str, last_seq: int | None = None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Collects the WebSocket stream's recommendations into a list while the block runs."""
+    received: list[dict[str, Any]] = []
+    query = f"?last_seq={last_seq}" if last_seq else ""
+    ws_url = url.replace("http://", "ws://") + "/v1/desktop/ws" + query
+    auth = {"Authorization": f"Bearer {token}"}
+    async with websockets.connect(ws_url, max_size=None, additional_headers=auth) as ws:
+
+        async def listen() -> None:
+            async for message in ws:
+                received.append(json.loads(message))
+
+        task = asyncio.create_task(listen())
+        try:
+            yield received
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
+                await task

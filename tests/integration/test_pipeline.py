@@ -4,9 +4,8 @@ the desktop streams, once; an outcome back into PostgreSQL and onto `outcomes`."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -16,46 +15,8 @@ import websockets
 from services.actions.adapters.repository import create_agent
 from services.plumbing.topics import Topics
 from tests.backends import Backend
-from tests.harness import ServiceProcess, cloudevent, eventually, read_topic
+from tests.harness import ServiceProcess, cloudevent, eventually, read_topic, sse_listener
 from tests.integration.conftest import base_url
-
-
-@contextlib.asynccontextmanager
-async def sse_listener(
-    url: str, token: str, last_event_id: str | None = None
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Collects the stream's events into a list while the block runs."""
-    received: list[dict[str, Any]] = []
-    connected = asyncio.Event()
-    headers = {"Authorization": f"Bearer {token}"}
-    if last_event_id:
-        headers["Last-Event-ID"] = last_event_id
-
-    async def listen() -> None:
-        async with (
-            httpx.AsyncClient(timeout=None) as client,
-            client.stream("GET", f"{url}/v1/desktop/stream", headers=headers) as response,
-        ):
-            assert response.status_code == 200
-            connected.set()
-            event: dict[str, Any] = {}
-            async for line in response.aiter_lines():
-                if not line:
-                    if "data" in event:
-                        received.append(event)
-                    event = {}
-                    continue
-                name, _, value = line.partition(":")
-                event[name] = json.loads(value) if name == "data" else value.strip()
-
-    task = asyncio.create_task(listen())
-    await asyncio.wait_for(connected.wait(), 10)
-    try:
-        yield received
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_event_becomes_one_recommendation_on_sse_and_websocket_and_outcome_is_stored(
