@@ -38,6 +38,7 @@ from schemas.events import parse_event
 from services.plumbing.kafka import ensure_topics, make_producer
 from services.plumbing.settings import KafkaSettings
 from services.signals.handlers import SignalsHandler
+from services.signals.runtime import changelog_topic
 
 
 def realistic_states(events: Iterator[SimulatedEvent], seed: int, count: int) -> list[bytes]:
@@ -72,7 +73,7 @@ class SignalsMemory:
         self.infrastructure = infrastructure
         self.config = PipelineConfig("memory", partitions, 1)
         self.app_id = "bench-memory-signals"
-        self.changelog = f"{self.app_id}-customers-changelog"
+        self.changelog = changelog_topic(self.config.prefix, self.app_id)
         self.loaded = 0
         self.kafka = KafkaSettings(
             kafka_bootstrap_servers=infrastructure.bootstrap_servers,
@@ -82,7 +83,7 @@ class SignalsMemory:
 
     async def prepare(self) -> None:
         await ensure_topics(self.kafka)
-        await ensure_topics(self.kafka, [self.changelog])
+        await ensure_topics(self.kafka, [self.changelog], compact=True)
 
     async def add_customers(self, count: int, states: Sequence[bytes]) -> None:
         """Write `count` more customers' states to the table's changelog."""
@@ -113,14 +114,6 @@ class SignalsMemory:
                     await producer.send_batch(batch, self.changelog, partition=partition)
                 )
             await asyncio.gather(*pending)
-            # Tansu 0.6 reports a partition's high watermark as the base offset of its last
-            # record batch, and Faust's recovery stops there. A last batch of one record
-            # (a repeat of a key already written) makes that cost nothing.
-            for partition in range(partitions):
-                key = f"mem-{self.loaded:08d}".encode()
-                await producer.send_and_wait(
-                    self.changelog, states[self.loaded % len(states)], key=key, partition=partition
-                )
         finally:
             await producer.stop()
         self.loaded += count
@@ -144,7 +137,7 @@ class SignalsMemory:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            await wait_http_ok(f"{url}/healthz", 90, worker)
+            await wait_http_ok(f"{url}/readyz", 90, worker)
             held = 0.0
             async with httpx.AsyncClient(timeout=10) as client:
 

@@ -25,6 +25,7 @@ from moments.stack import Child, Stack, StackSettings, wait_http_ok
 from services.plumbing.kafka import ensure_topics
 from services.plumbing.settings import KafkaSettings
 from services.plumbing.topics import Topics
+from services.signals.runtime import changelog_topic
 
 
 def free_port() -> int:
@@ -150,7 +151,7 @@ class Pipeline:
             kafka_topic_prefix=self.config.prefix,
         )
         await ensure_topics(kafka)
-        await ensure_topics(kafka, [f"{self.app_id}-customers-changelog"])
+        await ensure_topics(kafka, [changelog_topic(self.config.prefix, self.app_id)], compact=True)
         self.stack.credentials = credentials
         await self.stack.start_services(deadline_s)
         for number in range(2, self.config.signals_workers + 1):
@@ -159,7 +160,7 @@ class Pipeline:
             worker = self.stack._spawn(
                 f"signals-{number}", [sys.executable, "-m", "services.signals"], env
             )
-            await wait_http_ok(f"http://127.0.0.1:{port}/healthz", deadline_s, worker)
+            await wait_http_ok(f"http://127.0.0.1:{port}/readyz", deadline_s, worker)
             self.signals_ports.append(port)
 
     def children(self) -> list[Child]:

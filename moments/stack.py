@@ -141,7 +141,6 @@ class Stack:
             "INGEST_PORT": str(s.ingest_port),
             "ACTIONS_PORT": str(s.actions_port),
             "SIGNALS_WEB_PORT": str(s.signals_web_port),
-            "SIGNALS_DATA_DIR": str(self.home / "signals"),
             "KAFKA_TOPIC_PARTITIONS": str(s.kafka_topic_partitions),
             "KAFKA_TOPIC_PREFIX": s.kafka_topic_prefix,
             "ACTIONS_CATALOGUE": str(s.actions_catalogue),
@@ -218,7 +217,7 @@ class Stack:
         await asyncio.gather(
             wait_http_ok(f"http://127.0.0.1:{s.ingest_port}/readyz", deadline_s, ingest),
             wait_http_ok(f"http://127.0.0.1:{s.actions_port}/readyz", deadline_s, actions),
-            wait_http_ok(f"http://127.0.0.1:{s.signals_web_port}/healthz", deadline_s, signals),
+            wait_http_ok(f"http://127.0.0.1:{s.signals_web_port}/readyz", deadline_s, signals),
         )
 
     def start_demo(self, rate: float, customers: int) -> Child:

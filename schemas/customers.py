@@ -55,3 +55,14 @@ class CustomerRecord(BaseModel):
     tenure_days: int | None = Field(default=None, description="Days since first seen or known.")
     updated_at: datetime = Field(description="Event time of the last change.")
     version: int = Field(default=0, ge=0, description="Grows with every change of the record.")
+
+
+class ErasureRequest(BaseModel):
+    """An operator's request to forget a customer, on the `erasures` topic (keyed by the
+    customer id): signals deletes the customer's state and tombstones its record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str = Field(description="The customer to forget.")
+    erasure_id: str = Field(description="The erasure it belongs to (actions' erasure record).")
+    requested_at: datetime = Field(description="When the operator asked.")

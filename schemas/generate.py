@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field
 
-from schemas.customers import CustomerRecord
+from schemas.customers import CustomerRecord, ErasureRequest
 from schemas.events import EVENT_DATA_MODELS, CloudEventEnvelope, FieldProblem
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
@@ -336,6 +336,14 @@ def _messages(components: _Components) -> dict[str, dict[str, Any]]:
         "payload": components.model(CustomerRecord, "serialization"),
         "bindings": _kafka_key(CUSTOMER_KEY + " A null value is a tombstone: erased."),
     }
+    messages["erasure"] = {
+        "name": "erasure",
+        "title": "Erasure request",
+        "summary": "Forget a customer: signals deletes their state and tombstones their record.",
+        "contentType": "application/json",
+        "payload": components.model(ErasureRequest, "serialization"),
+        "bindings": _kafka_key(CUSTOMER_KEY),
+    }
     messages["opsSnapshot"] = {
         "name": "opsSnapshot",
         "title": "Operations snapshot",
@@ -404,6 +412,12 @@ def _channels(messages: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         "Compacted: the latest record per customer (profile, relationship health, live "
         "contact), written by signals on every change; a tombstone when a customer is erased.",
         [("customer", "customer")],
+    )
+    channels["erasures"] = _channel(
+        topics.erasures,
+        "Operators' erasure requests, keyed by customer and partitioned like `interactions`,"
+        " so the worker holding a customer's state is the one that forgets it.",
+        [("erasure", "erasure")],
     )
     channels["ops.metrics"] = _channel(
         topics.ops_metrics,
@@ -519,6 +533,16 @@ def _operations(channels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
         "customers",
         "signals",
         "Publish the customer's latest record whenever their state changes.",
+    )
+    operations["actions.sendErasures"] = operation(
+        "send", "erasures", "actions", "Ask signals to forget an erased customer."
+    )
+    operations["signals.receiveErasures"] = operation(
+        "receive",
+        "erasures",
+        "signals",
+        "Delete the customer's state (a changelog tombstone) and tombstone `customers`.",
+        _group(default(SignalsSettings, "signals_app_id"), "SIGNALS_APP_ID"),
     )
     operations["sendOpsMetrics"] = operation(
         "send",

@@ -22,7 +22,12 @@ from services.actions.domain.policy import ContactPolicy
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
 from services.plumbing.consuming import supervise
-from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.database import (
+    create_pool,
+    database_reachable,
+    wait_for_database,
+    wait_for_schema,
+)
 from services.plumbing.kafka import broker_reachable, make_producer, wait_for_broker
 from services.plumbing.metrics import OpsReporter
 from services.plumbing.topics import Topics
@@ -65,6 +70,7 @@ class Runtime:
         settings = self.settings
         log.info("waiting for PostgreSQL and the broker")
         await wait_for_database(settings.database_url, deadline_s=None)
+        await wait_for_schema(settings.database_url)
         self.pool = await create_pool(settings.database_url, settings.database_pool_max)
         self.repository = Repository(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)

@@ -23,7 +23,12 @@ from services.ingest.domain.rate_limit import RateLimits
 from services.ingest.handlers import Ingest
 from services.ingest.settings import Settings
 from services.plumbing.consuming import supervise
-from services.plumbing.database import create_pool, database_reachable, wait_for_database
+from services.plumbing.database import (
+    create_pool,
+    database_reachable,
+    wait_for_database,
+    wait_for_schema,
+)
 from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
 from services.plumbing.logs import configure_logging
@@ -166,6 +171,7 @@ class Runtime:
         """Wait for PostgreSQL as long as it takes; until then requests get 503 Not ready."""
         settings = self.settings
         await wait_for_database(settings.database_url, deadline_s=None)
+        await wait_for_schema(settings.database_url)
         self.pool = await create_pool(settings.database_url, settings.database_pool_max)
         self.keys = KeyStore(self.pool, settings.ingest_key_cache_s)
         log.info("connected to PostgreSQL")

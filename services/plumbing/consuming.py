@@ -13,18 +13,19 @@ end of a task into a non-zero exit of the process, so a supervisor restarts it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import CommitFailedError, KafkaError
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
@@ -67,16 +68,90 @@ class Backoff:
         self.next_s = self.first_s
 
 
+async def retrying(action: Callable[[], Awaitable[Any]], stage: str) -> None:
+    """Run `action`, retrying transient faults with backoff without end; a content
+    error is raised."""
+    backoff = Backoff()
+    while True:
+        try:
+            await action()
+            return
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            RETRIES.labels(stage).inc()
+            log.warning("%s: transient fault, retrying: %s", stage, error)
+            await backoff.wait()
+
+
+def next_offsets(records: Sequence[Record]) -> dict[TopicPartition, int]:
+    """The offset to commit per partition once `records` are done: the last one + 1."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+    return offsets
+
+
+Work: TypeAlias = Callable[[Sequence[Record]], Awaitable[None]]
+
+
+class Delivery(Protocol):
+    """How a stage marks records done: after the work, or in one transaction with it."""
+
+    async def complete(self, records: Sequence[Record], work: Work) -> None: ...
+
+
+@dataclass
+class AtLeastOnce:
+    """Do the work, then commit the offsets: a crash in between repeats the work, which
+    every stage makes harmless with stable ids."""
+
+    consumer: AIOKafkaConsumer
+
+    async def complete(self, records: Sequence[Record], work: Work) -> None:
+        await work(records)
+        try:
+            await self.consumer.commit(next_offsets(records))
+        except CommitFailedError as error:
+            # The group rebalanced: the partitions' new owner processes these records again,
+            # which the work tolerates (it is idempotent).
+            log.warning("commit refused after a rebalance: %s", error)
+
+
+@dataclass
+class ExactlyOnce:
+    """The work's sends and the offsets in one Kafka transaction (Apache Kafka only;
+    readers use isolation_level=read_committed). An aborted attempt leaves no trace."""
+
+    producer: AIOKafkaProducer
+    group_id: str
+
+    async def complete(self, records: Sequence[Record], work: Work) -> None:
+        async with self.producer.transaction():
+            await work(records)
+            await self.producer.send_offsets_to_transaction(next_offsets(records), self.group_id)
+
+
 @dataclass
 class CommitAfterWork:
-    """One stage's loop: `work(records)` must be idempotent (it may see a record again)."""
+    """One stage's loop: `work(records)` must be idempotent (it may see a record again).
+
+    `lock` is held while a batch is worked on and marked done; a rebalance listener
+    takes it (`finish_batch`) so partitions are never handed on half-done.
+    """
 
     stage: str
     consumer: AIOKafkaConsumer
-    work: Callable[[Sequence[Record]], Awaitable[None]]
+    work: Work
     dead_letter: Callable[[Record, str], Awaitable[None]]
     max_records: int = 200
     on_started: Callable[[], None] | None = None
+    delivery: Delivery | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self._delivery: Delivery = self.delivery or AtLeastOnce(self.consumer)
 
     async def run(self) -> None:
         await self.consumer.start()
@@ -88,40 +163,54 @@ class CommitAfterWork:
                 if not batches:
                     continue
                 records = [r for messages in batches.values() for r in messages]
-                await self.process(records)
-                await self._commit({tp: m[-1].offset + 1 for tp, m in batches.items()})
+                async with self.lock:
+                    await self.process(records)
         finally:
             await self.consumer.stop()
 
+    @contextlib.asynccontextmanager
+    async def finish_batch(self) -> AsyncIterator[None]:
+        """Wait for the batch under way to be done and committed, and hold off the next."""
+        async with self.lock:
+            yield
+
     async def process(self, records: Sequence[Record]) -> None:
-        """Do the work for the batch; isolate and dead-letter what cannot be processed."""
-        error = await self._attempt(records)
+        """Do the work for the batch and mark it done; isolate and dead-letter what
+        cannot be processed."""
+        error = await self._attempt(partial(self._delivery.complete, records, self.work))
         if error is None:
             return
         log.warning(
             "%s: batch of %d failed (%s); retrying one by one", self.stage, len(records), error
         )
         for record in records:
-            failure = await self._attempt([record])
+            failure = await self._attempt(partial(self._delivery.complete, [record], self.work))
             if failure is not None:
-                reason = f"{type(failure).__name__}: {failure}"[:1000]
-                await self._retrying(partial(self.dead_letter, record, reason))
-                DEAD_LETTERED.labels(self.stage).inc()
-                log.error(
-                    "%s: dead-lettered %s[%d]@%d: %s",
-                    self.stage,
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    reason,
-                )
+                await self._refuse(record, f"{type(failure).__name__}: {failure}"[:1000])
 
-    async def _attempt(self, records: Sequence[Record]) -> BaseException | None:
-        """Run the work, retrying transient faults without end; return a content error."""
+    async def _refuse(self, record: Record, reason: str) -> None:
+        """Dead-letter the record with its reason, and mark it done."""
+
+        async def dead_letter(_: Sequence[Record]) -> None:
+            await self.dead_letter(record, reason)
+
+        await retrying(partial(self._delivery.complete, [record], dead_letter), self.stage)
+        DEAD_LETTERED.labels(self.stage).inc()
+        log.error(
+            "%s: dead-lettered %s[%d]@%d: %s",
+            self.stage,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
+
+    async def _attempt(self, action: Callable[[], Awaitable[None]]) -> BaseException | None:
+        """Run the action, retrying transient faults without end; return a content error."""
         backoff = Backoff()
         while True:
             try:
-                await self.work(records)
+                await action()
                 return None
             except asyncio.CancelledError:
                 raise
@@ -131,26 +220,6 @@ class CommitAfterWork:
                 RETRIES.labels(self.stage).inc()
                 log.warning("%s: transient fault, retrying: %s", self.stage, error)
                 await backoff.wait()
-
-    async def _retrying(self, action: Callable[[], Awaitable[Any]]) -> None:
-        backoff = Backoff()
-        while True:
-            try:
-                await action()
-                return
-            except Exception as error:
-                if not is_transient(error):
-                    raise
-                log.warning("%s: transient fault, retrying: %s", self.stage, error)
-                await backoff.wait()
-
-    async def _commit(self, offsets: dict[Any, int]) -> None:
-        try:
-            await self._retrying(lambda: self.consumer.commit(offsets))
-        except CommitFailedError as error:
-            # The group rebalanced: the partitions' new owner processes these records again,
-            # which the work tolerates (it is idempotent).
-            log.warning("%s: commit refused after a rebalance: %s", self.stage, error)
 
 
 _failed: list[str] = []

@@ -95,6 +95,36 @@ async def migrate(url: str) -> list[str]:
         await connection.close()
 
 
+async def wait_for_schema(url: str, deadline_s: float | None = None) -> None:
+    """Poll until every migration this code knows of has been applied (by `moments
+    migrate`, `moments run` or a deploy job), saying so in the log while it waits."""
+    wanted = {version for version, _ in migration_files()}
+    end = None if deadline_s is None else time.monotonic() + deadline_s
+    delay, attempts = 0.2, 0
+    while True:
+        missing = set(wanted)
+        try:
+            connection = await asyncpg.connect(url, timeout=2)
+            try:
+                rows = await connection.fetch("select version from schema_migrations")
+                missing -= {r["version"] for r in rows}
+            finally:
+                await connection.close()
+        except asyncpg.UndefinedTableError:
+            pass
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+            missing = {f"(database: {error})"}
+        if not missing:
+            return
+        attempts += 1
+        if attempts == 1 or attempts % 20 == 0:
+            log.warning("waiting for migrations: %s", ", ".join(sorted(missing)))
+        if end is not None and time.monotonic() > end:
+            raise TimeoutError(f"migrations not applied: {', '.join(sorted(missing))}")
+        await asyncio.sleep(delay)
+        delay = min(2.0, delay * 1.5)
+
+
 async def database_reachable(pool: asyncpg.Pool, timeout_s: float = 2.0) -> bool:
     try:
         async with asyncio.timeout(timeout_s):

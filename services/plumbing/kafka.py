@@ -63,8 +63,8 @@ class LoggedAssignment(ConsumerRebalanceListener):
     """Says in the log which partitions a group member got, so an operator (and the
     hand-over drill) can see a crashed member's partitions move on."""
 
-    def __init__(self, group_id: str):
-        self.group_id = group_id
+    def __init__(self, group_id: str, then: ConsumerRebalanceListener | None = None):
+        self.group_id, self.then = group_id, then
 
     @staticmethod
     def _names(partitions: Iterable[TopicPartition]) -> str:
@@ -75,14 +75,24 @@ class LoggedAssignment(ConsumerRebalanceListener):
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         log.info("group %s: partitions revoked: %s", self.group_id, self._names(revoked))
+        if self.then is not None:
+            await self.then.on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        if self.then is not None:
+            await self.then.on_partitions_assigned(assigned)
         log.info("group %s: partitions assigned: %s", self.group_id, self._names(assigned))
 
 
 def make_consumer(
-    settings: KafkaSettings, *topics: str, group_id: str | None, **overrides: object
+    settings: KafkaSettings,
+    *topics: str,
+    group_id: str | None,
+    listener: ConsumerRebalanceListener | None = None,
+    **overrides: object,
 ) -> AIOKafkaConsumer:
+    """A consumer that commits by hand. With a group it subscribes to `topics` and logs
+    its assignments (then calls `listener`); without one it reads them all."""
     options: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "group_id": group_id,
@@ -97,7 +107,7 @@ def make_consumer(
     if group_id is None:
         return AIOKafkaConsumer(*topics, **options)
     consumer = AIOKafkaConsumer(**options)
-    consumer.subscribe(list(topics), listener=LoggedAssignment(group_id))
+    consumer.subscribe(list(topics), listener=LoggedAssignment(group_id, listener))
     return consumer
 
 
@@ -126,8 +136,12 @@ async def wait_for_broker(bootstrap_servers: str, deadline_s: float | None = 30.
     raise TimeoutError(f"broker {bootstrap_servers} not reachable: {last}")
 
 
-async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None) -> list[str]:
-    """Create the platform's topics with explicit partition counts; returns the new ones."""
+async def ensure_topics(
+    settings: KafkaSettings, names: list[str] | None = None, compact: bool = False
+) -> list[str]:
+    """Create the platform's topics with explicit partition counts; returns the new ones.
+
+    `compact` makes every named topic a compacted one (a service's own changelog)."""
     names = names or Topics(settings.kafka_topic_prefix).all()
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
@@ -138,9 +152,9 @@ async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None)
                     name,
                     settings.kafka_topic_partitions,
                     settings.kafka_replication_factor,
-                    topic_configs=_TOPIC_CONFIGS.get(
-                        name.removeprefix(settings.kafka_topic_prefix), {}
-                    ),
+                    topic_configs={"cleanup.policy": "compact"}
+                    if compact
+                    else _TOPIC_CONFIGS.get(name.removeprefix(settings.kafka_topic_prefix), {}),
                 )
                 for name in names
             ]
@@ -154,6 +168,22 @@ async def ensure_topics(settings: KafkaSettings, names: list[str] | None = None)
         return created
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap_servers: str, topic: str) -> list[int]:
+    """The topic's partition numbers (empty when it does not exist)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(
+        p["partition"]
+        for t in described
+        if t["topic"] == topic and t["error_code"] == 0
+        for p in t["partitions"]
+    )
 
 
 async def broker_reachable(producer: AIOKafkaProducer, timeout_s: float = 2.0) -> bool:

@@ -43,6 +43,11 @@ class Topics:
         return self._name("customers")
 
     @property
+    def erasures(self) -> str:
+        """Erasure requests, keyed by customer: signals forgets the customer's state."""
+        return self._name("erasures")
+
+    @property
     def ops_metrics(self) -> str:
         return self._name("ops.metrics")
 
@@ -55,5 +60,6 @@ class Topics:
             *(self.recommendations(c) for c in RECOMMENDATION_CHANNELS),
             self.outcomes,
             self.customers,
+            self.erasures,
             self.ops_metrics,
         ]

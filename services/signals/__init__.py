@@ -1,2 +1,3 @@
-"""signals: the Faust worker that keeps per-customer state and spots pain points and
-small moments in `interactions`, writing one `Signal` per finding to `signals`."""
+"""signals: the worker that keeps per-customer state and spots pain points and small
+moments in `interactions`, writing one `Signal` per finding to `signals` and the latest
+`CustomerRecord` per customer to `customers`."""

@@ -3,8 +3,8 @@
 `decode_interaction` reads the CloudEvents Kafka binding back into a typed event;
 `SignalsHandler.handle` folds it into the customer's state and builds `Signal` records
 with stable ids, each carrying the customer's relationship health, and the customer's
-`CustomerRecord` for the `customers` topic. The worker module wires this to Faust's
-stream and table.
+`CustomerRecord` for the `customers` topic. `batch.fold_batch` runs it over a batch for
+the consumer loop (consumers/interactions.py).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from services.plumbing.topics import Topics
 from tests.backends import free_port
 from tests.harness import ServiceProcess
 
-READY_PATHS = {"ingest": "/readyz", "actions": "/readyz", "signals": "/healthz"}
+READY_PATHS = {"ingest": "/readyz", "actions": "/readyz", "signals": "/readyz"}
 PORT_VARIABLES = {"ingest": "INGEST_PORT", "actions": "ACTIONS_PORT", "signals": "SIGNALS_WEB_PORT"}
 
 
@@ -192,7 +192,6 @@ def service_env(
         "DATABASE_URL": database,
         "KAFKA_TOPIC_PREFIX": topics.prefix,
         "SIGNALS_APP_ID": f"signals-{run_id}",
-        "SIGNALS_DATA_DIR": str(tmp_path / "signals"),
         "SIGNALS_REBALANCE_TIMEOUT_S": "2",
         "ACTIONS_GROUP": f"actions-{run_id}",
         "ACTIONS_HOLDOUT_PERCENT": "0",

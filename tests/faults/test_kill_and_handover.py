@@ -174,16 +174,9 @@ def one_customer_per_partition(run_id: str, partitions: int = 6) -> list[int]:
 
 
 def owns_partitions(process: ServiceProcess, topic: str) -> bool:
-    """True when the member's latest assignment, as its log reports it, includes `topic`.
-
-    plumbing.kafka.LoggedAssignment logs the assigned set; Faust logs the changelog
-    partitions it recovers for the input partitions it was given.
-    """
-    log = process.log_tail(400)
-    if process.name == "signals":
-        latest = log.rpartition("Executing _on_partitions_assigned")[2]
-        return "customers-changelog |" in latest
-    lines = re.findall(r"partitions assigned: (.*)", log)
+    """True when the member's latest assignment, as plumbing.kafka.LoggedAssignment logs
+    it, includes `topic`."""
+    lines = re.findall(r"partitions assigned: (.*)", process.log_tail(400))
     return bool(lines) and f"{topic}[" in lines[-1]
 
 

@@ -27,7 +27,7 @@ SERVICES: dict[str, type[BaseSettings]] = {
     "actions": ActionsSettings,
 }
 PORT_FIELDS = {"ingest": "ingest_port", "signals": "signals_web_port", "actions": "actions_port"}
-HEALTH_PATHS = {"ingest": "/readyz", "signals": "/healthz", "actions": "/readyz"}
+HEALTH_PATHS = {"ingest": "/readyz", "signals": "/readyz", "actions": "/readyz"}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """What signals remembers about one customer, kept small on purpose.
 
-The state is stored in the Faust table as compact JSON bytes (not Python objects), which
-is what keeps memory near a kilobyte per active customer. `CustomerState.load` and
+The state is kept in the changelogged customer table as compact JSON bytes (not Python
+objects), which is what keeps memory near a kilobyte per active customer. `CustomerState.load` and
 `dump` convert; everything else works on the dataclass. Every list and map is bounded by
 count and by age, so state never grows without limit:
 

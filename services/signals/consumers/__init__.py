@@ -1,0 +1,1 @@
+"""signals' consumer loop: `interactions` (and erasure requests) in, signals out."""
