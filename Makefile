@@ -62,7 +62,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench
 
 schemas: $(INSTALLED)
-	$(BIN)/python -m schemas.generate
+	$(BIN)/python -m tooling.contract
 
 clean:
 	rm -rf $(VENV) .moments .mypy_cache .ruff_cache .pytest_cache

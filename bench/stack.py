@@ -22,9 +22,9 @@ import httpx
 import psutil
 
 from moments.stack import Child, Stack, StackSettings, wait_http_ok
+from schemas.topics import Topics
 from services.plumbing.kafka import ensure_topics
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 from services.signals.runtime import changelog_topic
 
 

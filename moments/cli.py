@@ -181,9 +181,9 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
+    from schemas.topics import Topics
     from services.plumbing.kafka import ensure_topics, wait_for_broker
     from services.plumbing.settings import KafkaSettings
-    from services.plumbing.topics import Topics
 
     settings = KafkaSettings()
 

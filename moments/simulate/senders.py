@@ -20,9 +20,9 @@ from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from schemas.topics import Topics
 from services.plumbing.kafka import make_producer
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"

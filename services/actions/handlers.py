@@ -17,19 +17,18 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
 
+from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
 from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
+from schemas.topics import Topics
 from services.actions.adapters.repository import Repository
 from services.actions.domain.catalogue import CatalogueEntry
 from services.actions.domain.desktop import Agent, StoredRecommendation
 from services.actions.domain.policy import ContactPolicy, decide
 from services.plumbing.ids import stable_id
-from services.plumbing.kafka import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SIGNALLED_AT_HEADER
-from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
 
-SEQ_HEADER = "moments_seq"
 SIGNALS = Counter("moments_actions_signals", "Signals received", ["outcome"])
 RECOMMENDATIONS = Counter(
     "moments_actions_recommendations", "Recommendations made", ["channel", "holdout"]

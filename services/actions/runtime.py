@@ -13,6 +13,7 @@ import contextlib
 import logging
 from typing import Any
 
+from schemas.topics import Topics
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.repository import Repository
 from services.actions.consumers.desktops import feed_desktops
@@ -30,7 +31,6 @@ from services.plumbing.database import (
 )
 from services.plumbing.kafka import broker_reachable, make_producer, wait_for_broker
 from services.plumbing.metrics import OpsReporter
-from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
 

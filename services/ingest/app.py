@@ -15,6 +15,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
+from schemas.topics import Topics
 from services.ingest.adapters.keys import KeyStore
 from services.ingest.adapters.publisher import BrokerUnavailable, EventPublisher
 from services.ingest.domain.access import ApiKey
@@ -40,7 +41,6 @@ from services.plumbing.problems import (
     ProblemResponse,
     install_problem_handlers,
 )
-from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
 

@@ -19,19 +19,15 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from schemas.events import FieldProblem
+from schemas.headers import DLQ_PATH_HEADER, DLQ_REASON_HEADER, DLQ_TIME_HEADER
+from schemas.topics import Topics
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
 # Latest-value topics keep one record per key (Apache Kafka compacts them; Tansu keeps all).
 _TOPIC_CONFIGS: dict[str, dict[str, str]] = {"customers": {"cleanup.policy": "compact"}}
-
-# Per-hop timestamps (epoch ms) carried in headers, so no hop has to guess latency.
-INGESTED_AT_HEADER = "moments_ingested_at"
-SIGNALLED_AT_HEADER = "moments_signalled_at"
-DECIDED_AT_HEADER = "moments_decided_at"
 
 
 def dead_letter_headers(
@@ -41,9 +37,9 @@ def dead_letter_headers(
     reason = json.dumps([p.model_dump() for p in problems])
     return [
         *original,
-        ("dlq_reason", reason.encode()),
-        ("dlq_time", datetime.now(UTC).isoformat().encode()),
-        ("dlq_path", path.encode()),
+        (DLQ_REASON_HEADER, reason.encode()),
+        (DLQ_TIME_HEADER, datetime.now(UTC).isoformat().encode()),
+        (DLQ_PATH_HEADER, path.encode()),
     ]
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from schemas.ops import OpsSnapshot
+
 log = logging.getLogger(__name__)
 
 
@@ -55,12 +57,12 @@ class OpsReporter:
         self._task: asyncio.Task[None] | None = None
 
     def message(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "instance": f"{socket.gethostname()}:{os.getpid()}",
-            "time": time.time(),
-            "metrics": snapshot(),
-        }
+        return OpsSnapshot(
+            service=self.service,
+            instance=f"{socket.gethostname()}:{os.getpid()}",
+            time=time.time(),
+            metrics=snapshot(),
+        ).model_dump()
 
     async def _run(self) -> None:
         while True:

@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Protocol
 
 from schemas.events import FieldProblem
+from schemas.headers import INGESTED_AT_HEADER, SIGNALLED_AT_HEADER
 from schemas.signals import SignalType
 from services.plumbing.changelog import Staged
-from services.plumbing.kafka import INGESTED_AT_HEADER, SIGNALLED_AT_HEADER, dead_letter_headers
+from services.plumbing.kafka import dead_letter_headers
 from services.signals.handlers import SignalsHandler, decode_interaction
 
 # aiokafka's default max_request_size; a signal carries its evidence, so leave room for

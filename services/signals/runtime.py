@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
 from services.plumbing.consuming import CommitAfterWork, Delivery, ExactlyOnce, supervise
 from services.plumbing.kafka import (
@@ -29,7 +30,6 @@ from services.plumbing.kafka import (
 )
 from services.plumbing.metrics import OpsReporter
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 from services.signals.batch import MAX_REQUEST_BYTES
 from services.signals.consumers.interactions import InteractionsWork, interactions_loop
 from services.signals.handlers import SignalsHandler

@@ -22,11 +22,11 @@ import asyncpg
 import pytest
 
 from moments.stack import tansu_binary
+from schemas.topics import Topics
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import create_pool, migrate, wait_for_database
 from services.plumbing.kafka import ensure_topics, wait_for_broker
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 from tests.backends import free_port
 from tests.harness import ServiceProcess
 

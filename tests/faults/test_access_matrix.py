@@ -12,9 +12,9 @@ import httpx
 import pytest
 import websockets
 
+from schemas.topics import Topics
 from services.actions.adapters.repository import create_agent, revoke_agent
 from services.actions.domain.policy import in_holdout
-from services.plumbing.topics import Topics
 from tests.faults.conftest import Broker, base_url
 from tests.harness import ServiceProcess, eventually, produce
 from tests.integration.test_actions_restart import cancellation

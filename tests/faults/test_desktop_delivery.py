@@ -19,8 +19,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from schemas.topics import Topics
 from services.actions.adapters.repository import create_agent
-from services.plumbing.topics import Topics
 from tests.faults.conftest import Broker, base_url
 from tests.harness import (
     ServiceProcess,

@@ -17,10 +17,10 @@ import asyncpg
 import httpx
 
 from schemas.signals import CustomerSnapshot, EventRef, Signal, SignalType
+from schemas.topics import Topics
 from services.actions.adapters.repository import create_agent
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import migrate
-from services.plumbing.topics import Topics
 from tests.faults.conftest import Broker, Postgres, base_url
 from tests.faults.test_desktop_delivery import QUEUES, desktop_rows, moment
 from tests.faults.test_kill_and_handover import browser_desktop, send_retrying

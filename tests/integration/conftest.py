@@ -13,11 +13,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from schemas.topics import Topics
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import create_pool, migrate, wait_for_database
 from services.plumbing.kafka import ensure_topics, wait_for_broker
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 from tests.backends import BACKENDS, Backend, backend_from_environment, free_port
 from tests.harness import ServiceProcess
 

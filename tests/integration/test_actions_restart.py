@@ -12,7 +12,7 @@ import asyncpg
 
 from schemas.recommendations import Recommendation
 from schemas.signals import CustomerSnapshot, EventRef, Signal, SignalType
-from services.plumbing.topics import Topics
+from schemas.topics import Topics
 from tests.backends import Backend
 from tests.harness import ServiceProcess, eventually, produce, read_topic
 

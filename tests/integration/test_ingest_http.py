@@ -8,8 +8,8 @@ from collections.abc import Callable
 import asyncpg
 import httpx
 
+from schemas.topics import Topics
 from services.ingest.adapters.keys import create_key, revoke_key
-from services.plumbing.topics import Topics
 from tests.backends import Backend
 from tests.harness import ServiceProcess, cloudevent, read_topic
 from tests.integration.conftest import base_url

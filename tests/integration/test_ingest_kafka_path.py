@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from services.plumbing.topics import Topics
+from schemas.topics import Topics
 from tests.backends import Backend
 from tests.harness import ServiceProcess, cloudevent, produce, read_topic
 

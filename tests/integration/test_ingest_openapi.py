@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.plumbing.topics import Topics
+from schemas.topics import Topics
 from tests.harness import ServiceProcess
 from tests.integration.conftest import base_url
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import httpx
 
+from schemas.topics import Topics
 from services.plumbing.kafka import ensure_topics, wait_for_broker
 from services.plumbing.settings import KafkaSettings
-from services.plumbing.topics import Topics
 from tests.backends import tansu
 from tests.harness import ServiceProcess, cloudevent, eventually, read_topic
 from tests.integration.conftest import base_url

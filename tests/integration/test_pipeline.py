@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 import websockets
 
+from schemas.topics import Topics
 from services.actions.adapters.repository import create_agent
-from services.plumbing.topics import Topics
 from tests.backends import Backend
 from tests.harness import ServiceProcess, cloudevent, eventually, read_topic, sse_listener
 from tests.integration.conftest import base_url

@@ -10,7 +10,7 @@ from typing import Any
 from moments.simulate.domain.population import PurchaseHistory, TenureRecord, build_population
 from moments.simulate.domain.simulation import Simulation
 from moments.simulate.senders import HttpSender, KafkaSender
-from services.plumbing.topics import Topics
+from schemas.topics import Topics
 from tests.backends import Backend
 from tests.harness import ServiceProcess, read_topic
 from tests.integration.conftest import base_url

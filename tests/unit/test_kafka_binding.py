@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.events import EventInvalid, MessageReceived, ProfileUpdated, parse_event
+from schemas.headers import INGESTED_AT_HEADER
 from services.ingest.adapters.publisher import to_kafka_message
-from services.plumbing.kafka import INGESTED_AT_HEADER
 from services.signals.handlers import decode_interaction
 from tests.unit.builders import attributes, new_customer
 

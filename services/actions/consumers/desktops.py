@@ -14,11 +14,12 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import Histogram
 from pydantic import ValidationError
 
+from schemas.headers import INGESTED_AT_HEADER
 from schemas.recommendations import Recommendation
+from schemas.topics import Topics
 from services.actions.adapters.push import DesktopHub
 from services.actions.settings import Settings
-from services.plumbing.kafka import INGESTED_AT_HEADER, make_consumer
-from services.plumbing.topics import Topics
+from services.plumbing.kafka import make_consumer
 
 log = logging.getLogger(__name__)
 PUSH_SECONDS = Histogram(

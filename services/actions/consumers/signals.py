@@ -16,11 +16,11 @@ from pydantic import ValidationError
 
 from schemas.events import FieldProblem
 from schemas.signals import Signal
+from schemas.topics import Topics
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
 from services.plumbing.consuming import CommitAfterWork, Record
 from services.plumbing.kafka import dead_letter_headers, make_consumer
-from services.plumbing.topics import Topics
 
 log = logging.getLogger(__name__)
 

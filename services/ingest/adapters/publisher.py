@@ -20,7 +20,8 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from schemas.events import FieldProblem, InteractionEvent
-from services.plumbing.kafka import INGESTED_AT_HEADER, dead_letter_headers
+from schemas.headers import INGESTED_AT_HEADER
+from services.plumbing.kafka import dead_letter_headers
 
 _FORMAT = JSONFormat()
 

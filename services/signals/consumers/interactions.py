@@ -29,10 +29,10 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 from schemas.events import FieldProblem
+from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
 from services.plumbing.consuming import CommitAfterWork, Delivery, Record, retrying
 from services.plumbing.kafka import dead_letter_headers, make_consumer
-from services.plumbing.topics import Topics
 from services.signals.batch import Outgoing, fold_batch
 from services.signals.handlers import SignalsHandler
 from services.signals.settings import Settings

@@ -1,10 +1,17 @@
-"""The platform's topic names, in one place, with the optional per-run prefix."""
+"""The platform's topic names, in one place, with the optional per-run prefix.
+
+Every topic is keyed by customer id except `ops.metrics` (keyed by service name) and
+`interactions.dlq` (keyed as received). `erasures` is partitioned like `interactions`, so
+the worker that holds a customer's state is the one that reads its erasure.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-RECOMMENDATION_CHANNELS = ("desktop", "email", "sms", "push")
+from schemas.recommendations import ActionChannel
+
+RECOMMENDATION_CHANNELS: tuple[str, ...] = tuple(channel.value for channel in ActionChannel)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Tooling above the services: generators of the documents that describe the contract."""
