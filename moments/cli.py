@@ -138,7 +138,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from services.actions.adapters.repository import create_agent, list_agents, revoke_agent
+    from services.actions.adapters.people import create_agent, list_agents, revoke_agent
 
     async def work(pool: Any) -> int:
         if args.agents_command == "list":
@@ -161,7 +161,7 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def cmd_operators(args: argparse.Namespace) -> int:
-    from services.actions.adapters.repository import create_operator
+    from services.actions.adapters.people import create_operator
 
     async def work(pool: Any) -> int:
         token = await create_operator(pool, args.id, args.name)

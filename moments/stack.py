@@ -25,7 +25,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.actions.adapters.repository import create_agent, create_operator
+from services.actions.adapters.people import create_agent, create_operator
 from services.actions.domain.catalogue import load_catalogue, queues
 from services.actions.settings import DEFAULT_CATALOGUE
 from services.ingest.adapters.keys import create_key

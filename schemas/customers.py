@@ -38,6 +38,25 @@ class Moment(BaseModel):
     sentiment: float | None = Field(default=None, description="-1 bad to +1 good, if known.")
 
 
+class OpenIssue(BaseModel):
+    """An underlying issue still inside its cool-down window (see `Signal.issue`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(description="e.g. complaint:billing or life_event:divorce.")
+    occurrences: int = Field(ge=1, description="How often it came up in its window.")
+    last_at: datetime = Field(description="When it last came up.")
+
+
+class LostProduct(BaseModel):
+    """A product the customer cancelled (a `cancellation.completed`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product: str = Field(description="The product.")
+    at: datetime = Field(description="When the cancellation went through.")
+
+
 class CustomerRecord(BaseModel):
     """Latest profile, relationship health and live contact of one customer."""
 
@@ -53,6 +72,12 @@ class CustomerRecord(BaseModel):
         default_factory=list, description="Recent moments, newest last (bounded)."
     )
     tenure_days: int | None = Field(default=None, description="Days since first seen or known.")
+    open_issues: list[OpenIssue] = Field(
+        default_factory=list, description="Issues inside their cool-down window, oldest first."
+    )
+    lost_products: list[LostProduct] = Field(
+        default_factory=list, description="Products cancelled in the last year, oldest first."
+    )
     updated_at: datetime = Field(description="Event time of the last change.")
     version: int = Field(default=0, ge=0, description="Grows with every change of the record.")
 

@@ -113,6 +113,15 @@ class CancellationRequested(_Data):
     text: Text | None = Field(default=None, description="The request in the customer's words.")
 
 
+class CancellationCompleted(_Data):
+    """The cancellation went through: the customer no longer has the product. This is
+    what the uplift report counts as a customer lost."""
+
+    channel: Channel | None = Field(default=None, description="Channel that reported it.")
+    product: Label = Field(min_length=1, description="The product cancelled.")
+    reason: Label | None = Field(default=None, description="Reason given.")
+
+
 class RenewalQuoted(_Data):
     channel: Channel | None = Field(default=None, description="Where the quote was shown.")
     product: Label = Field(min_length=1, description="The product being renewed.")
@@ -206,6 +215,7 @@ EVENT_DATA_MODELS: dict[str, type[_Data]] = {
     "selfservice.failed": SelfServiceFailed,
     "complaint.filed": ComplaintFiled,
     "cancellation.requested": CancellationRequested,
+    "cancellation.completed": CancellationCompleted,
     "renewal.quoted": RenewalQuoted,
     "payment.missed": PaymentMissed,
     "life_event.reported": LifeEventReported,
@@ -220,6 +230,7 @@ EventType = Literal[
     "selfservice.failed",
     "complaint.filed",
     "cancellation.requested",
+    "cancellation.completed",
     "renewal.quoted",
     "payment.missed",
     "life_event.reported",

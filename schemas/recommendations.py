@@ -22,6 +22,50 @@ class ActionChannel(StrEnum):
     push = "push"
 
 
+class OutcomeKind(StrEnum):
+    accepted = "accepted"
+    declined = "declined"
+    snoozed = "snoozed"
+    completed = "completed"
+
+
+class ScriptAnswer(BaseModel):
+    """One answer the customer may give at a step; the agent clicks it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str = Field(min_length=1, max_length=120, description="The answer, as shown.")
+    next: str = Field(description="Id of the step it leads to.")
+
+
+class ScriptStep(BaseModel):
+    """One step of a guided conversation: what to say or ask, then the answers; a step
+    without answers is a leaf and ends the conversation with an outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$", description="Unique within the script.")
+    say: str = Field(min_length=1, description="What the agent says, asks or does here.")
+    answers: list[ScriptAnswer] = Field(
+        default_factory=list, description="The customer's possible answers; none on a leaf."
+    )
+    outcome: OutcomeKind | None = Field(
+        default=None, description="On a leaf: the outcome it records (accepted, completed...)."
+    )
+    follow_on: str | None = Field(
+        default=None, description="On a leaf: the code of an action to recommend next."
+    )
+
+
+class Script(BaseModel):
+    """An action's script as a decision tree, from `start` to leaves that are outcomes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: str = Field(description="Id of the first step.")
+    steps: list[ScriptStep] = Field(min_length=1, description="Every step, the start first.")
+
+
 class Action(BaseModel):
     """What to do, from the action catalogue."""
 
@@ -29,7 +73,10 @@ class Action(BaseModel):
 
     code: str = Field(description="Catalogue code, e.g. retention.ask_what_changed.")
     title: str = Field(description="Short title for the agent or the message.")
-    script: str = Field(description="What to say or do, in plain words.")
+    script: str = Field(description="What to say or do, in plain words (the guide's opening).")
+    guide: Script | None = Field(
+        default=None, description="The script as a guided conversation (a decision tree)."
+    )
 
 
 class SignalRef(BaseModel):
@@ -68,11 +115,23 @@ class Recommendation(BaseModel):
     expires_at: datetime = Field(description="When it stops being useful.")
 
 
-class OutcomeKind(StrEnum):
-    accepted = "accepted"
-    declined = "declined"
-    snoozed = "snoozed"
-    completed = "completed"
+class DeclineReason(StrEnum):
+    not_relevant = "not_relevant"  # the recommendation does not fit this customer
+    customer_not_interested = "customer_not_interested"
+    already_done = "already_done"
+    not_now = "not_now"  # the moment is wrong (busy, upset, another matter first)
+    other = "other"
+
+
+class ScriptChoice(BaseModel):
+    """One step of the path an agent took through a script, and the answer clicked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step: str = Field(max_length=40, description="The step's id.")
+    answer: str | None = Field(
+        default=None, max_length=120, description="The answer's label; none on the leaf."
+    )
 
 
 class OutcomeRequest(BaseModel):
@@ -82,6 +141,13 @@ class OutcomeRequest(BaseModel):
 
     outcome: OutcomeKind = Field(description="accepted, declined, snoozed or completed.")
     note: str | None = Field(default=None, max_length=2000, description="Free-text note.")
+    reason: DeclineReason | None = Field(default=None, description="Why it was declined.")
+    snooze_until: datetime | None = Field(
+        default=None, description="Snoozed: when to show it again."
+    )
+    path: list[ScriptChoice] = Field(
+        default_factory=list, max_length=50, description="The way taken through the script."
+    )
 
 
 class Outcome(BaseModel):
@@ -97,3 +163,11 @@ class Outcome(BaseModel):
     note: str | None = Field(default=None, description="Free-text note.")
     agent_id: str | None = Field(default=None, description="Who recorded it.")
     recorded_at: datetime = Field(description="When it was recorded.")
+    reason: DeclineReason | None = Field(default=None, description="Why it was declined.")
+    snooze_until: datetime | None = Field(default=None, description="Snoozed until.")
+    path: list[ScriptChoice] = Field(
+        default_factory=list, description="The way taken through the script."
+    )
+    channel: ActionChannel | None = Field(
+        default=None, description="The channel the outcome came from."
+    )

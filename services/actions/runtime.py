@@ -14,8 +14,11 @@ import logging
 from typing import Any
 
 from schemas.topics import Topics
+from services.actions.adapters.customers import CustomerStore
+from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.repository import Repository
+from services.actions.consumers.customers import customers_loop
 from services.actions.consumers.desktops import feed_desktops
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.catalogue import load_catalogue
@@ -50,6 +53,8 @@ class Runtime:
         self.producer_started = False
         self.pool: Any = None
         self.repository: Repository | None = None
+        self.people: People | None = None
+        self.customers: CustomerStore | None = None
         self.actions: Actions | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.consuming_signals = asyncio.Event()
@@ -73,6 +78,8 @@ class Runtime:
         await wait_for_schema(settings.database_url)
         self.pool = await create_pool(settings.database_url, settings.database_pool_max)
         self.repository = Repository(self.pool)
+        self.people = People(self.pool)
+        self.customers = CustomerStore(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True
@@ -84,6 +91,10 @@ class Runtime:
             settings, self.topics, self.actions, self.producer, self.consuming_signals.set
         )
         self._spawn(loop.run(), "signals consumer")
+        self._spawn(
+            customers_loop(settings, self.topics, self.customers, self.producer).run(),
+            "customers consumer",
+        )
         self._spawn(
             feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),
             "desktop feed",

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
-from schemas.customers import CustomerRecord, LiveContact, Moment
+from schemas.customers import CustomerRecord, LiveContact, LostProduct, Moment, OpenIssue
 from schemas.events import InteractionEvent, parse_event
 from schemas.health import RelationshipHealth
 from schemas.signals import CustomerSnapshot, EventRef, Signal
@@ -107,6 +107,14 @@ def customer_record(
             for row in state.moments
         ],
         tenure_days=int((at.timestamp() - first) // 86400) if first is not None else None,
+        open_issues=[
+            OpenIssue(key=key, occurrences=int(count), last_at=datetime.fromtimestamp(last, UTC))
+            for key, (last, count) in state.issues.items()
+        ],
+        lost_products=[
+            LostProduct(product=str(product), at=datetime.fromtimestamp(when, UTC))
+            for when, product in state.lost
+        ],
         updated_at=at,
         version=state.version,
     )

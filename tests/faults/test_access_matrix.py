@@ -13,7 +13,7 @@ import pytest
 import websockets
 
 from schemas.topics import Topics
-from services.actions.adapters.repository import create_agent, revoke_agent
+from services.actions.adapters.people import create_agent, revoke_agent
 from services.actions.domain.policy import in_holdout
 from tests.faults.conftest import Broker, base_url
 from tests.harness import ServiceProcess, eventually, produce

@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 
 from schemas.topics import Topics
-from services.actions.adapters.repository import create_agent
+from services.actions.adapters.people import create_agent
 from tests.faults.conftest import Broker, base_url
 from tests.harness import (
     ServiceProcess,

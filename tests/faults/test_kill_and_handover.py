@@ -24,7 +24,7 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from schemas.topics import Topics
-from services.actions.adapters.repository import create_agent
+from services.actions.adapters.people import create_agent
 from tests.faults.conftest import Broker, base_url, port_of
 from tests.faults.test_desktop_delivery import QUEUES, desktop_rows, moment
 from tests.harness import ServiceProcess, eventually, topic_messages

@@ -18,7 +18,7 @@ import httpx
 
 from schemas.signals import CustomerSnapshot, EventRef, Signal, SignalType
 from schemas.topics import Topics
-from services.actions.adapters.repository import create_agent
+from services.actions.adapters.people import create_agent
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import migrate
 from tests.faults.conftest import Broker, Postgres, base_url

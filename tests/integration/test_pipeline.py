@@ -13,7 +13,7 @@ import httpx
 import websockets
 
 from schemas.topics import Topics
-from services.actions.adapters.repository import create_agent
+from services.actions.adapters.people import create_agent
 from tests.backends import Backend
 from tests.harness import ServiceProcess, cloudevent, eventually, read_topic, sse_listener
 from tests.integration.conftest import base_url
@@ -188,3 +188,19 @@ async def test_agent_on_a_live_contact_gets_that_customers_recommendations(
     assert rec["agent_id"] == agent
     assert rec["action"]["code"] == "care.bereavement_support"
     assert rec["queue"] == "care"  # not one of this agent's queues: it came for the live call
+    # signals published the customer's record; actions keeps the latest, live call and all.
+
+    async def record_stored() -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await pool.fetchrow(
+            "select version, live_agent_id, record from customers where customer_id = $1",
+            customer,
+        )
+        return row if row is not None and row["version"] >= 2 else None
+
+    row = await eventually(record_stored, 30, "the customer's record in actions")
+    assert row["live_agent_id"] == agent
+    record = row["record"]
+    assert record["live_contact"]["agent_id"] == agent
+    assert [m["kind"] for m in record["moments"]] == ["contact.started", "life_event.reported"]
+    assert record["open_issues"][0]["key"] == "life_event:bereavement"
+    assert 0 <= record["health"]["score"] <= 100 and record["health"]["reasons"]

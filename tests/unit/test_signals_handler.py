@@ -298,3 +298,29 @@ def test_a_contact_never_reported_as_ended_stops_being_live() -> None:
     )
     assert record is not None and record.live_contact is None
     assert signal.customer.live_agent_id is None
+
+
+def test_a_completed_cancellation_is_a_lost_product_and_closes_the_cancellation_issue() -> None:
+    customer = new_customer()
+    asked = cancellation(customer, at=T0)
+    state, _, before = handler().handle(None, asked, now=NOW)
+    assert before is not None
+    assert [i.key for i in before.open_issues] == ["cancellation_risk:broadband"]
+
+    done = event(
+        "cancellation.completed",
+        {"channel": "billing", "product": "broadband", "reason": "price"},
+        subject=customer,
+        at=T0 + timedelta(days=14),
+    )
+    _, signals, record = handler().handle(state, done, now=NOW)
+
+    assert signals == []
+    assert record is not None
+    assert [(p.product, p.at) for p in record.lost_products] == [
+        ("broadband", T0 + timedelta(days=14))
+    ]
+    assert record.open_issues == []
+    assert record.moments[-1].summary == "Cancelled broadband"
+    assert record.health.score < before.health.score - 10
+    assert any(r.kind == "lost" for r in record.health.reasons)

@@ -5,7 +5,8 @@ caller stops when it has enough). Behind it is one agenda (a heap) of what happe
 each customer's next everyday story, their next purchase (at their CDNOW rhythm), each
 product's renewal, and the steps of stories under way. Before each everyday story the
 customer may decide to leave, with the chance their churn hazard gives; asking to cancel
-starts a notice period in which a retention action they take up can win them back.
+starts a notice period in which a retention action they take up can win them back, and
+at its end the billing system reports the `cancellation.completed`.
 
 `answer` and `respond` close the loop with a decision policy: a customer shown an action
 takes it up with their latent propensity, and taking it up relieves their pain. Customers
@@ -163,8 +164,10 @@ class Simulation:
             c.base_hazard_per_day, life.mood, at, days
         ):
             life.leaving_at = at + NOTICE_DAYS * DAY
-            self._play(life, cancellation(self.rng, life, at), at)
-            self._plan(life.leaving_at, "leave", c.id)
+            steps = cancellation(self.rng, life, at)
+            self._play(life, steps, at)
+            asked = next(s.data for s in steps if s.type == "cancellation.requested")
+            self._plan(life.leaving_at, "leave", c.id, asked)
             return
         stories = story_weights(life, at)
         story = self.rng.choices([s for s, _ in stories], weights=[w for _, w in stories])[0]
@@ -202,6 +205,13 @@ class Simulation:
                 self._plan(at + RENEWAL_DAYS * DAY, "renewal", customer_id, payload)
             elif kind == "leave" and life.leaving_at is not None:
                 life.left = True
+                data = {"channel": "billing", "product": payload["product"]}
+                if payload.get("reason"):
+                    data["reason"] = payload["reason"]
+                yield SimulatedEvent(
+                    at, customer_id, life.events, "cancellation.completed", "billing", data
+                )
+                life.events += 1
 
     def answer(self, customer_id: str, recommendation_id: str, action_code: str) -> str:
         """Whether the customer takes up a recommended action: `accepted` or `declined`.

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from starlette.requests import HTTPConnection
 
+from services.actions.adapters.people import People
 from services.actions.adapters.repository import Repository
 from services.actions.domain.desktop import Agent
 from services.actions.handlers import Actions
@@ -30,6 +31,13 @@ def repository(request: Request) -> Repository:
     return store
 
 
+def people(connection: HTTPConnection) -> People:
+    found = runtime_of(connection).people
+    if found is None:
+        raise not_ready("database not connected")
+    return found
+
+
 def actions(request: Request) -> Actions:
     handler = runtime_of(request).actions
     if handler is None:
@@ -44,7 +52,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return None
 
 
-async def agent_for_token(store: Repository, token: str | None) -> Agent:
+async def agent_for_token(store: People, token: str | None) -> Agent:
     if not token:
         raise Problem(
             401,
@@ -65,7 +73,7 @@ async def current_agent(
         str | None, Query(description="For EventSource, which cannot send headers")
     ] = None,
 ) -> Agent:
-    return await agent_for_token(repository(request), bearer_token(authorization) or access_token)
+    return await agent_for_token(people(request), bearer_token(authorization) or access_token)
 
 
 async def current_operator(
@@ -80,7 +88,7 @@ async def current_operator(
             "send Authorization: Bearer <operator token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    operator = await repository(request).operator_by_token(token)
+    operator = await people(request).operator_by_token(token)
     if operator is None:
         raise Problem(401, "Unauthorized", "unknown or revoked operator token")
     return operator

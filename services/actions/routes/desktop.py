@@ -99,10 +99,10 @@ async def desktop_ws(
         await websocket.close(code=1008, reason=f"origin {origin} is not allowed")
         return
     try:
-        if store is None:
+        if store is None or runtime.people is None:
             raise Problem(503, "Not ready", "database not connected")
         agent = await agent_for_token(
-            store, bearer_token(websocket.headers.get("authorization")) or access_token
+            runtime.people, bearer_token(websocket.headers.get("authorization")) or access_token
         )
     except Problem as problem:
         await websocket.close(code=4401 if problem.status == 401 else 1013, reason=problem.detail)

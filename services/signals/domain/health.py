@@ -83,6 +83,7 @@ FACTORS: dict[str, Factor] = {
     "po": Factor("sentiment", 45, "Happy: {label}", "Happy {n} times, the latest: {label}"),
     "pu": Factor("purchase", 60, "Bought {label}", "{n} purchases, the latest {label}"),
     "le": Factor("life_event", 60, "Going through {label}", "Going through {label} and more"),
+    "lp": Factor("lost", 120, "Cancelled {label}", "Cancelled {n} products, the latest {label}"),
 }
 
 

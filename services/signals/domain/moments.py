@@ -9,6 +9,7 @@ Both are pure; `live_through` applies them to the customer's state.
 from __future__ import annotations
 
 from schemas.events import (
+    CancellationCompleted,
     CancellationRequested,
     ComplaintFiled,
     ContactEnded,
@@ -50,6 +51,7 @@ NEGATIVE_POINTS = -6.0  # times strength
 POSITIVE_POINTS = 5.0  # times strength
 PURCHASE_POINTS = 4.0
 LIFE_EVENT_POINTS = -2.0  # upheaval: people review what they pay for
+LOST_PRODUCT_POINTS = -18.0  # a product gone: the relationship is smaller and was strained
 QUOTE_CHARS = 32
 
 Impact = tuple[str, float, str]  # factor code, points, label of this moment
@@ -93,6 +95,8 @@ def impacts_of(
         impacts.append(("pm", MISSED_PAYMENT_POINTS, f"{data.amount:.2f} {data.currency}"))
     elif isinstance(data, PurchaseCompleted):
         impacts.append(("pu", PURCHASE_POINTS, data.product))
+    elif isinstance(data, CancellationCompleted):
+        impacts.append(("lp", LOST_PRODUCT_POINTS, data.product))
     if (repeat := found.get(SignalType.repeat_contact)) is not None:
         impacts.append(("rc", REPEAT_CONTACT_POINTS, str(repeat.details.get("reason") or "it")))
     if (leaving := found.get(SignalType.cancellation_risk)) is not None:
@@ -135,6 +139,8 @@ def summary_of(event: InteractionEvent) -> str | None:
         return f"Complained about {data.category} ({severity})"
     if isinstance(data, CancellationRequested):
         return f"Asked to cancel {data.product}"
+    if isinstance(data, CancellationCompleted):
+        return f"Cancelled {data.product}"
     if isinstance(data, RenewalQuoted):
         return (
             f"Renewal quote for {data.product}: {data.previous_price:.2f} \u2192 "

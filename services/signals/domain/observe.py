@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from schemas.events import (
+    CancellationCompleted,
     ContactEnded,
     ContactStarted,
     InteractionEvent,
@@ -22,10 +23,10 @@ from schemas.events import (
 )
 from schemas.health import RelationshipHealth
 from services.signals.domain import detectors, effort
-from services.signals.domain.findings import WINDOWS_BY_NAME, Finding, ref, settle
+from services.signals.domain.findings import WINDOWS_BY_NAME, Finding, issue_key, ref, settle
 from services.signals.domain.health import DAY_S, relationship_health
 from services.signals.domain.moments import live_through
-from services.signals.domain.state import Contact, CustomerState, event_digest
+from services.signals.domain.state import LOST_LIMIT, Contact, CustomerState, event_digest
 from services.signals.domain.text import Sentiment
 
 Detector = Callable[[InteractionEvent, CustomerState, Sentiment], Finding | None]
@@ -88,6 +89,11 @@ def _fold(event: InteractionEvent, state: CustomerState) -> None:
         state.failures.append(Contact(at, data.channel.value, data.journey, ref(event)))
     elif isinstance(data, PaymentMissed):
         state.missed_payments.append(at)
+    elif isinstance(data, CancellationCompleted):
+        state.lost.append([int(at), data.product])
+        del state.lost[:-LOST_LIMIT]
+        # the customer has gone from that product: nothing left to win back there
+        state.issues.pop(issue_key("cancellation_risk", data.product), None)
     elif isinstance(data, ProfileUpdated):
         changes = data.model_dump(exclude_none=True, mode="json", exclude={"channel"})
         consents = changes.pop("consents", {})

@@ -9,7 +9,8 @@ count and by age, so state never grows without limit:
 - `issues`: per issue key, when it last came up and how often in its window (8 newest);
 - `health`: one decaying ledger row per health factor (see domain/health.py), and
   `history`, the end-of-day score of each day with an event in the last 90 days;
-- `moments`: the latest few, already in plain words, for the agent's timeline.
+- `moments`: the latest few, already in plain words, for the agent's timeline;
+- `lost`: products cancelled (a `cancellation.completed`) in the last year.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ISSUE_LIMIT = 8
 HISTORY_DAYS = 90
 HISTORY_LIMIT = 40  # days with an event kept in the trend; the busiest lose their oldest
 MOMENT_LIMIT = 5
+LOST_LIMIT = 5
+LOST_WINDOW_S = 365 * 24 * 3600
 
 # The encoding drops what it can rebuild: digests (always 8 base64 characters) are joined
 # into one string, and a contact's or failure's ref keeps only source and id: its time is
@@ -68,6 +71,7 @@ class CustomerState:
     health: dict[str, list[Any]] = field(default_factory=dict)  # see domain/health.py
     history: list[int] = field(default_factory=list)  # [day, score, day, score, ...]
     moments: list[list[Any]] = field(default_factory=list)  # [at, kind, summary, id, tone]
+    lost: list[list[Any]] = field(default_factory=list)  # [at, product]: cancellations done
     first_seen: float | None = None
     version: int = 0
 
@@ -88,6 +92,7 @@ class CustomerState:
         self.missed_payments = [
             t for t in self.missed_payments if now - t <= MISSED_PAYMENT_WINDOW_S
         ][-6:]
+        self.lost = [row for row in self.lost if now - row[0] <= LOST_WINDOW_S][-LOST_LIMIT:]
 
     def remember_issue(self, key: str, at: float, count: int) -> None:
         self.issues.pop(key, None)  # re-inserted last: the dict stays oldest first
@@ -145,6 +150,8 @@ class CustomerState:
                 raw[key] = value
         if self.moments:
             raw["o"] = self.moments
+        if self.lost:
+            raw["x"] = self.lost
         if self.first_seen is not None:
             raw["a"] = self.first_seen
         if self.version:
@@ -169,6 +176,7 @@ class CustomerState:
             health=data.get("h", {}),
             history=data.get("d", []),
             moments=data.get("o", []),
+            lost=data.get("x", []),
             first_seen=data.get("a"),
             version=data.get("v", 0),
         )

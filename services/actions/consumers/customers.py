@@ -1,0 +1,72 @@
+"""The `customers` loop: keep actions' copy of each customer's latest record.
+
+One consumer group for all replicas (ACTIONS_GROUP + `-customers`): each batch is stored
+in one statement, tombstones (erased customers) delete the row, and offsets are
+committed after that. A record that cannot be read is dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from schemas.customers import CustomerRecord
+from schemas.events import FieldProblem
+from schemas.topics import Topics
+from services.actions.adapters.customers import CustomerStore
+from services.actions.settings import Settings
+from services.plumbing.consuming import CommitAfterWork, Record
+from services.plumbing.kafka import dead_letter_headers, make_consumer
+
+CUSTOMERS = Counter("moments_actions_customer_records", "Customer records stored", ["kind"])
+
+
+def customers_loop(
+    settings: Settings,
+    topics: Topics,
+    store: CustomerStore,
+    producer: AIOKafkaProducer,
+    on_erased: Callable[[Sequence[str]], object] | None = None,
+) -> CommitAfterWork:
+    async def work(records: Sequence[Record]) -> None:
+        latest: list[CustomerRecord] = []
+        erased: list[str] = []
+        for record in records:
+            if record.value is None:
+                if record.key:
+                    erased.append(record.key.decode(errors="replace"))
+                continue
+            latest.append(CustomerRecord.model_validate_json(record.value))
+        await store.save(latest)
+        await store.forget(erased)
+        if erased and on_erased is not None:
+            await on_erased(erased)  # type: ignore[misc]
+        CUSTOMERS.labels("record").inc(len(latest))
+        CUSTOMERS.labels("tombstone").inc(len(erased))
+
+    async def dead_letter(record: Record, reason: str) -> None:
+        try:
+            CustomerRecord.model_validate_json(record.value or b"")
+            problems = [FieldProblem(field="(customer)", reason=reason)]
+        except ValidationError as error:
+            problems = [
+                FieldProblem(field=".".join(map(str, e["loc"])) or "(customer)", reason=e["msg"])
+                for e in error.errors(include_url=False)
+            ]
+        await producer.send_and_wait(
+            topics.interactions_dlq,
+            record.value or b"",
+            key=record.key,
+            headers=dead_letter_headers(list(record.headers), problems, "actions"),
+        )
+
+    return CommitAfterWork(
+        "actions customers",
+        make_consumer(settings, topics.customers, group_id=f"{settings.actions_group}-customers"),
+        work,
+        dead_letter,
+        max_records=500,
+    )
