@@ -156,7 +156,7 @@ class Bench:
         analyzer = SentimentIntensityAnalyzer()
         handler = SignalsHandler(lambda text: float(analyzer.polarity_scores(text)["compound"]))
         catalogue = load_catalogue(DEFAULT_CATALOGUE)
-        policy = ContactPolicy(6, 0.0, "bench")
+        policy = ContactPolicy(6, 0.0, "bench", "bench-id-secret")
         signal_sizes: list[int] = []
         rec_sizes: list[int] = []
         record_sizes: list[int] = []  # what signals publishes on `customers` per event

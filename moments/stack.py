@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -132,10 +133,23 @@ class Stack:
         self.children.append(child)
         return child
 
+    def id_secret(self) -> str:
+        """ACTIONS_ID_SECRET from the environment, or one made once for this home and kept
+        (recommendation ids must stay the same across restarts)."""
+        if os.environ.get("ACTIONS_ID_SECRET"):
+            return os.environ["ACTIONS_ID_SECRET"]
+        path = self.home / "id-secret"
+        if not path.is_file():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def service_env(self) -> dict[str, str]:
         s = self.settings
         return {
             **os.environ,
+            "ACTIONS_ID_SECRET": self.id_secret(),
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "DATABASE_URL": self.database_url,
             "INGEST_PORT": str(s.ingest_port),

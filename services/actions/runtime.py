@@ -47,6 +47,7 @@ class Runtime:
             settings.actions_max_per_customer_per_day,
             settings.actions_holdout_percent,
             settings.actions_holdout_salt,
+            settings.actions_id_secret.get_secret_value(),
         )
         self.hub = DesktopHub()
         self.producer = make_producer(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
 
@@ -17,6 +17,10 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
     actions_catalogue: Path = Field(default=DEFAULT_CATALOGUE, description="Action catalogue.")
     actions_group: str = Field(
         default="moments-actions", description="Consumer group reading `signals`."
+    )
+    actions_id_secret: SecretStr = Field(
+        min_length=16,
+        description="Key of recommendation ids (HMAC): the same on every replica, kept secret.",
     )
     actions_holdout_percent: float = Field(
         default=5.0, ge=0, le=100, description="Share of customers held out, in percent."

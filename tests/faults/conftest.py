@@ -195,6 +195,7 @@ def service_env(
         "SIGNALS_REBALANCE_TIMEOUT_S": "2",
         "ACTIONS_GROUP": f"actions-{run_id}",
         "ACTIONS_HOLDOUT_PERCENT": "0",
+        "ACTIONS_ID_SECRET": f"test-id-secret-{run_id}",
         "INGEST_RAW_GROUP": f"raw-{run_id}",
         "INGEST_KEY_CACHE_S": "0",
         "OPS_INTERVAL_S": "1",

@@ -16,7 +16,9 @@ from services.actions.domain.policy import ContactPolicy, decide, in_holdout
 from tests.unit.builders import new_customer, new_id
 
 NOW = datetime(2025, 3, 3, 9, 0, 5, tzinfo=UTC)
-NO_HOLDOUT = ContactPolicy(max_per_customer_per_day=3, holdout_percent=0, holdout_salt="s")
+NO_HOLDOUT = ContactPolicy(
+    max_per_customer_per_day=3, holdout_percent=0, holdout_salt="s", id_secret="unit-test-secret"
+)
 
 
 def entry(code: str, **fields: Any) -> CatalogueEntry:
@@ -182,7 +184,12 @@ def test_vulnerable_customers_skip_some_actions_and_get_others() -> None:
 
 def test_contact_limit_spent_means_nothing_more_today() -> None:
     catalogue = [entry("care.a"), entry("email.b", channel=ActionChannel.email)]
-    policy = ContactPolicy(max_per_customer_per_day=2, holdout_percent=0, holdout_salt="s")
+    policy = ContactPolicy(
+        max_per_customer_per_day=2,
+        holdout_percent=0,
+        holdout_salt="s",
+        id_secret="unit-test-secret",
+    )
     assert decide(signal(), catalogue, policy, recent_count=2, now=NOW) == []
     assert decide(signal(), catalogue, policy, recent_count=5, now=NOW) == []
 
@@ -193,7 +200,12 @@ def test_what_is_left_of_the_contact_limit_goes_to_the_highest_priority() -> Non
         entry("care.a", priority=80),
         entry("sms.c", channel=ActionChannel.sms, priority=70),
     ]
-    policy = ContactPolicy(max_per_customer_per_day=3, holdout_percent=0, holdout_salt="s")
+    policy = ContactPolicy(
+        max_per_customer_per_day=3,
+        holdout_percent=0,
+        holdout_salt="s",
+        id_secret="unit-test-secret",
+    )
     assert codes(decide(signal(), catalogue, policy, recent_count=1, now=NOW)) == [
         "care.a",
         "sms.c",
@@ -217,7 +229,12 @@ def test_no_live_agent_means_no_agent_id() -> None:
 
 def test_holdout_customers_get_the_decision_marked_holdout() -> None:
     catalogue = [entry("care.a")]
-    everyone = ContactPolicy(max_per_customer_per_day=3, holdout_percent=100, holdout_salt="s")
+    everyone = ContactPolicy(
+        max_per_customer_per_day=3,
+        holdout_percent=100,
+        holdout_salt="s",
+        id_secret="unit-test-secret",
+    )
     [held] = decide(signal(), catalogue, everyone, 0, NOW)
     [shown] = decide(signal(), catalogue, NO_HOLDOUT, 0, NOW)
     assert held.holdout is True
@@ -225,7 +242,12 @@ def test_holdout_customers_get_the_decision_marked_holdout() -> None:
 
 
 def test_holdout_flag_follows_in_holdout_for_the_customer() -> None:
-    policy = ContactPolicy(max_per_customer_per_day=3, holdout_percent=50, holdout_salt="trial")
+    policy = ContactPolicy(
+        max_per_customer_per_day=3,
+        holdout_percent=50,
+        holdout_salt="trial",
+        id_secret="unit-test-secret",
+    )
     for i in range(20):
         customer = f"flag-{i}"
         [recommendation] = decide(signal(customer_id=customer), [entry("care.a")], policy, 0, NOW)
@@ -243,3 +265,14 @@ def test_shipped_catalogue_answers_a_price_shock_on_desktop_and_email() -> None:
         (ActionChannel.email, "retention"),
     ]
     assert recommendations[0].priority > recommendations[1].priority
+
+
+def test_recommendation_ids_are_keyed_with_the_secret() -> None:
+    catalogue = [entry("care.a")]
+    [one] = decide(signal(), catalogue, NO_HOLDOUT, 0, NOW)
+    [again] = decide(signal(), catalogue, NO_HOLDOUT, 0, NOW)
+    other_key = ContactPolicy(3, 0, "s", id_secret="another-secret-entirely")
+    [other] = decide(signal(), catalogue, other_key, 0, NOW)
+    assert one.id == again.id  # stable: the same signal and action, the same id
+    assert one.id != other.id  # but not computable without the secret
+    assert one.id.startswith("rec_") and len(one.id) == 4 + 24

@@ -175,6 +175,11 @@ def test_postgres_password_has_no_default(compose: dict[str, Any]) -> None:
     assert "${POSTGRES_PASSWORD:?" in _environment(compose["services"]["ingest"])["DATABASE_URL"]
 
 
+def test_the_recommendation_id_secret_has_no_default(compose: dict[str, Any]) -> None:
+    actions = _environment(compose["services"]["actions"])
+    assert actions["ACTIONS_ID_SECRET"].startswith("${ACTIONS_ID_SECRET:?")
+
+
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = (REPO / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".moments", "tests"):

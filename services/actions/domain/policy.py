@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from schemas.recommendations import Action, Recommendation, SignalRef, Why
 from schemas.signals import Signal
 from services.actions.domain.catalogue import CatalogueEntry
-from services.plumbing.ids import stable_id
+from services.plumbing.ids import keyed_id
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class ContactPolicy:
     max_per_customer_per_day: int
     holdout_percent: float
     holdout_salt: str
+    id_secret: str  # ACTIONS_ID_SECRET: recommendation ids are keyed with it
 
 
 def in_holdout(customer_id: str, percent: float, salt: str) -> bool:
@@ -71,7 +72,7 @@ def decide(
     chosen = sorted(best.values(), key=lambda e: -e.priority)[:budget]
     return [
         Recommendation(
-            id=stable_id("rec", signal.id, entry.code),
+            id=keyed_id(policy.id_secret, "rec", signal.id, entry.code),
             customer_id=signal.customer_id,
             action=Action(code=entry.code, title=entry.title, script=entry.script),
             why=Why(signals=[SignalRef(id=signal.id, type=signal.type)], reasons=reasons),
