@@ -268,11 +268,11 @@ def test_shipped_catalogue_answers_a_price_shock_on_desktop_and_email() -> None:
 
 
 def test_recommendation_ids_are_keyed_with_the_secret() -> None:
-    catalogue = [entry("care.a")]
-    [one] = decide(signal(), catalogue, NO_HOLDOUT, 0, NOW)
-    [again] = decide(signal(), catalogue, NO_HOLDOUT, 0, NOW)
+    catalogue, found = [entry("care.a")], signal()
+    [one] = decide(found, catalogue, NO_HOLDOUT, 0, NOW)
+    [again] = decide(found, catalogue, NO_HOLDOUT, 0, NOW)
     other_key = ContactPolicy(3, 0, "s", id_secret="another-secret-entirely")
-    [other] = decide(signal(), catalogue, other_key, 0, NOW)
+    [other] = decide(found, catalogue, other_key, 0, NOW)
     assert one.id == again.id  # stable: the same signal and action, the same id
     assert one.id != other.id  # but not computable without the secret
     assert one.id.startswith("rec_") and len(one.id) == 4 + 24
