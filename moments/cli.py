@@ -8,6 +8,7 @@ moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
 moments evaluate-health          relationship health against the simulator's churn hazard
+moments customers erase ID       erase a customer everywhere (operator credential)
 """
 
 from __future__ import annotations
@@ -263,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     from moments.simulate.evaluate import add_parser as add_evaluate_health
 
     add_evaluate_health(commands)
+    from moments.customers import add_parser as add_customers
+
+    add_customers(commands)
     return parser
 
 

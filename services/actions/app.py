@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.actions.routes import desktop, recommendations
+from services.actions.routes import desktop, erasure, recommendations
 from services.actions.runtime import Runtime
 from services.actions.settings import Settings
 from services.plumbing.http import add_operations_routes
@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(desktop.router)
     app.include_router(recommendations.router)
+    app.include_router(erasure.router)
     add_operations_routes(app, runtime.ready)
     return app
 

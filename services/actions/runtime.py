@@ -15,6 +15,7 @@ from typing import Any
 
 from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
+from services.actions.adapters.erasure import ErasureStore
 from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.repository import Repository
@@ -23,6 +24,7 @@ from services.actions.consumers.desktops import feed_desktops
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.catalogue import load_catalogue
 from services.actions.domain.policy import ContactPolicy
+from services.actions.erasure import CustomerErasure
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
 from services.plumbing.consuming import supervise
@@ -56,6 +58,7 @@ class Runtime:
         self.repository: Repository | None = None
         self.people: People | None = None
         self.customers: CustomerStore | None = None
+        self.erasure: CustomerErasure | None = None
         self.actions: Actions | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.consuming_signals = asyncio.Event()
@@ -88,12 +91,20 @@ class Runtime:
             self.repository, self.producer, self.topics, self.catalogue, self.policy
         )
         await self.actions.relay()  # what a previous run stored but did not publish
+        self.erasure = CustomerErasure(
+            ErasureStore(self.pool, settings.actions_id_secret.get_secret_value()),
+            self.producer,
+            self.topics,
+        )
+        await self.erasure.relay()
         loop = signals_loop(
             settings, self.topics, self.actions, self.producer, self.consuming_signals.set
         )
         self._spawn(loop.run(), "signals consumer")
         self._spawn(
-            customers_loop(settings, self.topics, self.customers, self.producer).run(),
+            customers_loop(
+                settings, self.topics, self.customers, self.producer, self.erasure.confirmed
+            ).run(),
             "customers consumer",
         )
         self._spawn(

@@ -7,7 +7,7 @@ committed after that. A record that cannot be read is dead-lettered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
@@ -29,7 +29,7 @@ def customers_loop(
     topics: Topics,
     store: CustomerStore,
     producer: AIOKafkaProducer,
-    on_erased: Callable[[Sequence[str]], object] | None = None,
+    on_erased: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> CommitAfterWork:
     async def work(records: Sequence[Record]) -> None:
         latest: list[CustomerRecord] = []
@@ -43,7 +43,7 @@ def customers_loop(
         await store.save(latest)
         await store.forget(erased)
         if erased and on_erased is not None:
-            await on_erased(erased)  # type: ignore[misc]
+            await on_erased(erased)
         CUSTOMERS.labels("record").inc(len(latest))
         CUSTOMERS.labels("tombstone").inc(len(erased))
 
