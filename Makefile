@@ -12,7 +12,7 @@ INSTALLED := $(VENV)/.installed
 ASYNCAPI_SPECS_VERSION := 6.11.1
 ASYNCAPI_SPECS := .moments/npm/.asyncapi-specs-$(ASYNCAPI_SPECS_VERSION)
 
-.PHONY: run test lint test-unit test-integration test-faults test-e2e bench browser schemas asyncapi-specs clean
+.PHONY: run test lint test-unit test-integration test-faults test-e2e soak bench browser schemas asyncapi-specs clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ test-e2e: $(INSTALLED) browser
 	$(BIN)/pytest tests/e2e -q
 
 test: lint test-unit test-integration test-faults test-e2e
+
+# Minutes of traffic with a fault every SOAK_FAULT_EVERY_S (not part of `make test`);
+# figures in bench/results/soak.json. SOAK_MINUTES=10 by default.
+soak: $(INSTALLED)
+	$(BIN)/pytest tests/soak -q
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
