@@ -59,3 +59,16 @@ class LoggingSettings(BaseSettings):
 
     log_level: str = Field(default="INFO", description="Python log level.")
     log_json: bool = Field(default=False, description="One JSON object per log line.")
+
+
+class TracingSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP endpoint to export traces to (e.g. http://collector:4318);"
+        " unset: traces are carried between hops but exported nowhere.",
+    )
+    otel_traces_sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="Share of new traces that are recorded."
+    )

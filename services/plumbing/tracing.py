@@ -1,0 +1,116 @@
+"""Tracing across hops: one W3C trace per event, from the ingest request to the desktop.
+
+Every process calls `configure_tracing(service, settings)` once. Spans are made with the
+OpenTelemetry SDK and exported nowhere unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set (then
+to that OTLP/HTTP endpoint, in batches, off the hot path). The trace travels in the
+`traceparent` header of every Kafka message on the way: ingest starts it (or continues
+the caller's, from the HTTP request's own `traceparent`), signals and actions continue
+it, and the desktop stream hands it to the page with the recommendation.
+
+A hop's span starts at the previous hop's time stamp (the `moments_*_at` headers, see
+schemas/headers.py) and ends when the hop has sent its result, so a trace's waterfall
+shows the same per-hop latencies as the operations page, which reads the same stamps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from services.plumbing.settings import TracingSettings
+
+log = logging.getLogger(__name__)
+
+TRACEPARENT_HEADER = "traceparent"
+TRACESTATE_HEADER = "tracestate"
+_PROPAGATOR = TraceContextTextMapPropagator()
+_configured: TracerProvider | None = None
+
+
+def configure_tracing(
+    service: str, settings: TracingSettings, exporter: SpanExporter | None = None
+) -> TracerProvider:
+    """Install this process's tracer provider (once); `exporter` overrides the OTLP one."""
+    global _configured
+    if _configured is not None:
+        return _configured
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"moments-{service}"}),
+        sampler=ParentBased(TraceIdRatioBased(settings.otel_traces_sample_ratio)),
+    )
+    if exporter is None and settings.otel_exporter_otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        exporter = OTLPSpanExporter(endpoint=endpoint)
+        log.info("exporting traces to %s", endpoint)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = provider
+    return provider
+
+
+def shutdown_tracing() -> None:
+    """Flush what is buffered (at process stop)."""
+    if _configured is not None:
+        _configured.shutdown()
+
+
+def tracer(name: str) -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def context_from(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> Context:
+    """The trace a Kafka message (or an HTTP request's headers) belongs to."""
+    if isinstance(headers, Mapping):
+        carrier = {k.lower(): v for k, v in headers.items()}
+    else:
+        carrier = {
+            k: v.decode(errors="replace")
+            for k, v in headers
+            if k in (TRACEPARENT_HEADER, TRACESTATE_HEADER)
+        }
+    return _PROPAGATOR.extract(carrier)
+
+
+def trace_headers(span: Span) -> list[tuple[str, bytes]]:
+    """The headers that carry `span`'s trace on to the next hop."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+    return [(k, v.encode()) for k, v in carrier.items()]
+
+
+def traceparent_of(span: Span) -> str | None:
+    return dict(trace_headers(span)).get(TRACEPARENT_HEADER, b"").decode() or None
+
+
+def without_trace(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    return [(k, v) for k, v in headers if k not in (TRACEPARENT_HEADER, TRACESTATE_HEADER)]
+
+
+def hop_span(
+    name: str,
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, str],
+    started_ms: int | None,
+    kind: SpanKind = SpanKind.CONSUMER,
+    attributes: Mapping[str, str | int] | None = None,
+) -> Span:
+    """A span for one hop, child of the message's trace, starting at `started_ms` (the
+    previous hop's stamp) when known. The caller ends it once the hop's work is sent."""
+    return tracer("moments").start_span(
+        name,
+        context=context_from(headers),
+        kind=kind,
+        start_time=started_ms * 1_000_000 if started_ms is not None else None,
+        attributes=dict(attributes or {}),
+    )

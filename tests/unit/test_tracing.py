@@ -1,0 +1,60 @@
+"""`services.plumbing.tracing`: one trace across hops, carried in Kafka headers, with hop
+spans that start at the previous hop's stamp. Spans go to an in-memory exporter."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from services.plumbing import tracing
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.trace.set_tracer_provider(provider)  # type: ignore[attr-defined]
+    original = tracing.tracer
+    tracing.tracer = lambda name: provider.get_tracer(name)  # type: ignore[assignment]
+    yield exporter
+    tracing.tracer = original  # type: ignore[assignment]
+
+
+def test_a_trace_continues_from_the_http_request_through_two_kafka_hops(
+    spans: InMemorySpanExporter,
+) -> None:
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+    ingest = tracing.hop_span("ingest", {"Traceparent": caller}, None)
+    first_hop = [("ce_id", b"e-1"), *tracing.trace_headers(ingest)]
+    ingest.end()
+    signals = tracing.hop_span("signals", first_hop, started_ms=1_700_000_000_000)
+    second_hop = tracing.trace_headers(signals)
+    signals.end()
+    actions = tracing.hop_span("actions", second_hop, started_ms=1_700_000_000_020)
+    actions.end()
+
+    finished = {s.name: s for s in spans.get_finished_spans()}
+    trace_ids = {s.context.trace_id for s in finished.values()}
+    assert trace_ids == {int("0af7651916cd43dd8448eb211c80319c", 16)}
+    assert finished["ingest"].parent.span_id == int("b7ad6b7169203331", 16)
+    assert finished["signals"].parent.span_id == finished["ingest"].context.span_id
+    assert finished["actions"].parent.span_id == finished["signals"].context.span_id
+    assert finished["signals"].start_time == 1_700_000_000_000 * 1_000_000
+
+
+def test_a_message_without_a_trace_starts_one(spans: InMemorySpanExporter) -> None:
+    span = tracing.hop_span("ingest", [], None)
+    headers = dict(tracing.trace_headers(span))
+    span.end()
+    assert headers[tracing.TRACEPARENT_HEADER].count(b"-") == 3
+    [made] = spans.get_finished_spans()
+    assert made.parent is None  # a new trace, not a child
+
+
+def test_trace_headers_are_replaced_not_stacked() -> None:
+    old = [("traceparent", b"00-aaaa-bbbb-01"), ("ce_id", b"x")]
+    assert tracing.without_trace(old) == [("ce_id", b"x")]
