@@ -314,7 +314,10 @@ class InteractionEvent(BaseModel):
 
     @property
     def time(self) -> datetime:
-        return self.envelope.time or datetime.now(UTC)
+        """When it happened: the event's own `time`, or when it was parsed if it had none
+        (stamped once, in `parse_event`)."""
+        assert self.envelope.time is not None  # parse_event always sets it
+        return self.envelope.time
 
 
 class FieldProblem(BaseModel):
@@ -445,10 +448,11 @@ def content_problems(value: Any, limit: int = 20) -> list[FieldProblem]:
     return problems
 
 
-def parse_event(attributes: Any) -> InteractionEvent:
+def parse_event(attributes: Any, received_at: datetime | None = None) -> InteractionEvent:
     """Validate one decoded CloudEvent (a dict of attributes with `data`).
 
-    Raises `EventInvalid` naming each bad field; never returns a half-valid event.
+    Raises `EventInvalid` naming each bad field; never returns a half-valid event. An
+    event without `time` is stamped with `received_at` (default: now), once, here.
     """
     if not isinstance(attributes, dict):
         raise EventInvalid(
@@ -456,6 +460,17 @@ def parse_event(attributes: Any) -> InteractionEvent:
         )
     if unsafe := content_problems(attributes):
         raise EventInvalid(unsafe)
+    return _typed_event(attributes, received_at)
+
+
+def parse_checked_event(attributes: dict[str, Any]) -> InteractionEvent:
+    """Validate an event that ingest has already accepted (what `interactions` carries):
+    the model checks only, without the content scan for what PostgreSQL and the broker
+    cannot hold, which ingest did at the front door."""
+    return _typed_event(attributes, None)
+
+
+def _typed_event(attributes: dict[str, Any], received_at: datetime | None) -> InteractionEvent:
     problems: list[FieldProblem] = []
     for name in attributes:
         if name not in _CORE_ATTRIBUTES and not _EXTENSION_NAME.match(str(name)):
@@ -480,4 +495,6 @@ def parse_event(attributes: Any) -> InteractionEvent:
         data = model.model_validate(envelope.data)
     except ValidationError as error:
         raise EventInvalid(_problems(error, prefix="data")) from None
+    if envelope.time is None:
+        envelope = envelope.model_copy(update={"time": received_at or datetime.now(UTC)})
     return InteractionEvent(envelope=envelope, data=data)

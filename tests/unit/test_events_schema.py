@@ -226,8 +226,11 @@ def test_envelope_attributes_are_kept() -> None:
 def test_time_is_optional_and_then_the_receipt_time_is_used() -> None:
     before = datetime.now(UTC)
     parsed = parse_event(valid(time=None))
-    assert parsed.envelope.time is None
     assert before <= parsed.time <= datetime.now(UTC)
+    # Stamped once, at parse time: reading it later never consults the clock again.
+    assert parsed.envelope.time == parsed.time == parsed.time
+    received = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_event(valid(time=None), received_at=received).time == received
 
 
 def test_utc_z_suffix_is_accepted() -> None:

@@ -77,10 +77,10 @@ def test_decode_gives_back_an_equal_event() -> None:
 
 
 def test_an_event_sent_without_time_is_stamped_with_the_receipt_time() -> None:
+    before = datetime.now(UTC)  # received, and so stamped, from here on
     original = parse_event(
         attributes("contact.started", {"channel": "voice"}, subject=new_customer(), time=None)
     )
-    before = datetime.now(UTC)
 
     message = to_kafka_message(original, ingested_at_ms=0)
 
@@ -119,3 +119,38 @@ def test_decoding_a_message_that_is_not_a_valid_event_raises_value_error() -> No
     with pytest.raises(EventInvalid) as caught:
         decode_interaction(customer.encode(), b'{"channel": "chat"}', headers)
     assert [p.field for p in caught.value.problems] == ["type"]
+
+
+def sdk_decoded(key: bytes | None, value: bytes, headers: dict[str, bytes]) -> InteractionEvent:
+    """The same message read through the CloudEvents SDK's generic decoder (the oracle)."""
+    from cloudevents.core.bindings import kafka as ce_kafka
+    from cloudevents.core.formats.json import JSONFormat
+
+    event = ce_kafka.from_binary(
+        ce_kafka.KafkaMessage(headers=headers, key=key, value=value), JSONFormat()
+    )
+    found = dict(event.get_attributes())
+    found.pop("partitionkey", None)
+    found["data"] = event.get_data()
+    return parse_event(found)
+
+
+def test_signals_reads_every_simulated_event_as_the_sdk_does() -> None:
+    import itertools
+
+    from moments.simulate.datasets import purchase_histories, tenure_records
+    from moments.simulate.domain.population import build_population
+    from moments.simulate.domain.simulation import Simulation
+
+    population = build_population(3, 60, purchase_histories(), tenure_records())
+    simulation = Simulation(3, population, datetime(2026, 1, 5, tzinfo=UTC).timestamp())
+    kinds = set()
+    for simulated in itertools.islice(simulation.events(), 1500):
+        cloudevent = simulated.cloudevent(3)
+        cloudevent["traceid"] = "abc123"  # an extension attribute rides along too
+        message = to_kafka_message(parse_event(cloudevent), ingested_at_ms=5)
+        key, headers = as_bytes(message.key), dict(message.headers)
+        ours = decode_interaction(key, message.value, list(headers.items()))
+        assert ours == sdk_decoded(key, message.value, headers)
+        kinds.add(ours.type)
+    assert len(kinds) >= 12  # nearly every event type was compared
