@@ -22,7 +22,7 @@ from schemas.headers import INGESTED_AT_HEADER, SIGNALLED_AT_HEADER
 from schemas.signals import SignalType
 from services.plumbing.changelog import Staged
 from services.plumbing.kafka import dead_letter_headers
-from services.signals.handlers import SignalsHandler, decode_interaction
+from services.signals.handlers import Handled, SignalsHandler, decode_interaction
 
 # aiokafka's default max_request_size; a signal carries its evidence, so leave room for
 # headers under it. An event whose signal would not fit is dead-lettered, not dropped.
@@ -86,13 +86,13 @@ def fold_batch(
     max_signal_bytes: int = MAX_SIGNAL_BYTES,
 ) -> Folded:
     folded = Folded()
-    customers: dict[bytes, Outgoing] = {}
+    customers: dict[bytes, Handled | None] = {}  # None: erased
     signalled_at = (SIGNALLED_AT_HEADER, str(int(time.time() * 1000)).encode())
     for record in records:
         if record.topic == erasures_topic:
             if record.key:
                 staged.put(record.partition, record.key, None)
-                customers[record.key] = Outgoing(record.key, None)  # a tombstone
+                customers[record.key] = None  # a tombstone
                 folded.erased += 1
             continue
         headers = list(record.headers)
@@ -112,8 +112,7 @@ def fold_batch(
             folded.duplicates += 1
             continue
         staged.put(record.partition, key, handled.state)  # seen, also when refused below
-        if handled.customer is not None:
-            customers[key] = Outgoing(key, handled.customer.model_dump_json().encode())
+        customers[key] = handled
         oversized = [len(v) for v in values if len(v) > max_signal_bytes]
         if oversized:
             reason = f"its signal would be {max(oversized)} bytes; the limit is {max_signal_bytes}"
@@ -125,5 +124,7 @@ def fold_batch(
             folded.signals.append(Outgoing(key, value, passed))
             folded.signal_types.append(signal.type)
         folded.processed += 1
-    folded.customers = list(customers.values())
+    for key, latest in customers.items():
+        made = latest.customer if latest is not None else None
+        folded.customers.append(Outgoing(key, made.model_dump_json().encode() if made else None))
     return folded

@@ -10,9 +10,9 @@ the consumer loop (consumers/interactions.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from schemas.customers import CustomerRecord, LiveContact, LostProduct, Moment, OpenIssue
 from schemas.events import InteractionEvent, parse_checked_event
@@ -158,12 +158,31 @@ def to_signal(
     )
 
 
-class Handled(NamedTuple):
-    """What one event did to a customer."""
+class Handled:
+    """What one event did to a customer: the new state (None for a duplicate: nothing
+    changes), its signals, and the customer's record for `customers`. The record is built
+    when first asked for: a batch sends only each customer's latest one."""
 
-    state: bytes | None  # the new state; None for a duplicate: nothing changes
-    signals: list[Signal]
-    customer: CustomerRecord | None = None  # the record for `customers`, when it changed
+    __slots__ = ("_build", "_record", "signals", "state")
+
+    def __init__(
+        self,
+        state: bytes | None,
+        signals: list[Signal],
+        build: Callable[[], CustomerRecord] | None = None,
+    ):
+        self.state, self.signals = state, signals
+        self._build: Callable[[], CustomerRecord] | None = build
+        self._record: CustomerRecord | None = None
+
+    @property
+    def customer(self) -> CustomerRecord | None:
+        if self._record is None and self._build is not None:
+            self._record, self._build = self._build(), None
+        return self._record
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.state, self.signals, self.customer))
 
 
 class SignalsHandler:
@@ -181,8 +200,10 @@ class SignalsHandler:
         at = event.time
         profile = snapshot(state, at.timestamp())
         health = observation.health
+        # `state` is this event's own object (loaded from bytes above), never changed
+        # again, so the record can be built later from it.
         return Handled(
             state.dump(),
             [to_signal(event, f, profile, now, health) for f in observation.findings],
-            customer_record(event.customer_id, state, profile, health, at),
+            lambda: customer_record(event.customer_id, state, profile, health, at),
         )
