@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas.events import EventInvalid, MessageReceived, ProfileUpdated, parse_event
+from schemas.events import (
+    EventInvalid,
+    InteractionEvent,
+    MessageReceived,
+    ProfileUpdated,
+    parse_event,
+)
 from schemas.headers import INGESTED_AT_HEADER
 from services.ingest.adapters.publisher import to_kafka_message
 from services.signals.handlers import decode_interaction
