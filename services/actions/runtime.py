@@ -9,7 +9,6 @@ what is missing meanwhile. A loop that ends unexpectedly stops the process non-z
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -25,7 +24,6 @@ from services.actions.domain.catalogue import load_catalogue
 from services.actions.domain.policy import ContactPolicy
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
-from services.plumbing.consuming import supervise
 from services.plumbing.database import (
     create_pool,
     database_reachable,
@@ -33,6 +31,7 @@ from services.plumbing.database import (
     wait_for_schema,
 )
 from services.plumbing.kafka import broker_reachable, make_producer, wait_for_broker
+from services.plumbing.lifecycle import Lifecycle
 from services.plumbing.metrics import OpsReporter
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class Runtime:
         self.people: People | None = None
         self.customers: CustomerStore | None = None
         self.actions: Actions | None = None
-        self.tasks: list[asyncio.Task[None]] = []
+        self.lifecycle = Lifecycle()
         self.consuming_signals = asyncio.Event()
         self.feeding_desktops = asyncio.Event()
         self.ops = OpsReporter(
@@ -68,9 +67,7 @@ class Runtime:
         self._spawn(self._connect_and_run(), "actions startup", may_finish=True)
 
     def _spawn(self, work: Any, name: str, may_finish: bool = False) -> None:
-        task = asyncio.create_task(work, name=name)
-        supervise(task, name, may_finish)
-        self.tasks.append(task)
+        self.lifecycle.spawn(work, name, may_finish)
 
     async def _connect_and_run(self) -> None:
         settings = self.settings
@@ -104,18 +101,9 @@ class Runtime:
         log.info("actions started")
 
     async def stop(self) -> None:
-        await self.ops.stop()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        producers = [self.producer] if self.producer_started else []
+        await self.lifecycle.stop(self.ops, producers, self.pool)
         self.consuming_signals.clear()
-        if self.producer_started:
-            with contextlib.suppress(Exception):
-                await self.producer.stop()
-        if self.pool is not None:
-            await self.pool.close()
 
     async def ready(self) -> dict[str, bool]:
         broker = self.producer_started and await broker_reachable(self.producer)

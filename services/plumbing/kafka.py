@@ -43,6 +43,22 @@ def dead_letter_headers(
     ]
 
 
+async def send_dead_letter(
+    producer: AIOKafkaProducer,
+    topic: str,
+    value: bytes | None,
+    key: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    problems: list[FieldProblem],
+    path: str,
+) -> None:
+    """Put a refused message on the dead-letter topic, as received plus why, when and on
+    which path (`dead_letter_headers`); returns once the broker acknowledged it."""
+    await producer.send_and_wait(
+        topic, value or b"", key=key, headers=dead_letter_headers(headers, problems, path)
+    )
+
+
 def make_producer(settings: KafkaSettings, **overrides: object) -> AIOKafkaProducer:
     options: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,

@@ -16,6 +16,7 @@ from services.actions.adapters.repository import Repository
 from services.actions.domain.desktop import Agent
 from services.actions.handlers import Actions
 from services.actions.runtime import Runtime
+from services.plumbing.credentials import bearer_token
 from services.plumbing.problems import Problem, not_ready
 
 
@@ -43,13 +44,6 @@ def actions(request: Request) -> Actions:
     if handler is None:
         raise not_ready("actions not started")
     return handler
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, if that is what it is."""
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    return None
 
 
 async def agent_for_token(store: People, token: str | None) -> Agent:
