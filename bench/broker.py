@@ -7,7 +7,8 @@ the same message sizes: hop1 carries real CloudEvents in the Kafka binary bindin
 and hop3 carry payloads the size of a real signal and a real recommendation. Each relay
 is its own process, as each service is, and commits after the next hop has acked.
 
-`python -m bench.broker relay ...` is one relay; `RawBroker` runs the whole baseline.
+`python -m bench.broker relay ...` is one relay; `RawBroker` runs the whole baseline and
+`measure_raw_broker` takes its figures.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
+from bench.report import percentiles
+from moments.processes import poll, start_process, stop_process
 from services.plumbing.kafka import ensure_topics, make_consumer, make_producer
 from services.plumbing.settings import KafkaSettings
 
@@ -93,17 +97,12 @@ class RawBroker:
         self.logs.mkdir(parents=True, exist_ok=True)
         for number, (source, target) in enumerate(zip(self.topics, self.topics[1:], strict=False)):
             log = (self.logs / f"relay-{self.partitions}-{number}.log").open("ab")
-            self.relays.append(
-                subprocess.Popen(  # noqa: ASYNC220 - starts at once; nothing to await
-                    [
-                        sys.executable, "-m", "bench.broker", "relay", "--bootstrap",
-                        self.bootstrap, "--source", source, "--target", target, "--group",
-                        f"{self.prefix}relay{number}", "--size", str(self.sizes[number]),
-                    ],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )  # fmt: skip
+            command = [
+                sys.executable, "-m", "bench.broker", "relay", "--bootstrap", self.bootstrap,
+                "--source", source, "--target", target, "--group", f"{self.prefix}relay{number}",
+                "--size", str(self.sizes[number]),
+            ]  # fmt: skip
+            self.relays.append(start_process(command, log, own_session=True))
         self.consumer = make_consumer(settings, group_id=None, fetch_max_wait_ms=20)
         await self.consumer.start()
         self.consumer.assign([TopicPartition(self.topics[-1], p) for p in range(self.partitions)])
@@ -111,16 +110,18 @@ class RawBroker:
         self.producer = make_producer(settings)
         await self.producer.start()
         self._reader = asyncio.create_task(self._read())
-        # Ready when a probe makes it through both relays (their groups have joined).
-        end = time.monotonic() + deadline_s
-        while "probe" not in self.arrivals.last_at:
-            if time.monotonic() > end:
-                raise TimeoutError("raw broker relays did not pass a probe in time")
+
+        async def probe_passed() -> bool:
+            """Ready when a probe makes it through both relays (their groups have joined)."""
+            if "probe" in self.arrivals.last_at:
+                return True
             for relay_process in self.relays:
                 if relay_process.poll() is not None:
                     raise RuntimeError(f"a relay exited with {relay_process.returncode}")
             await self._send(0, "probe")
-            await asyncio.sleep(0.25)
+            return False
+
+        await poll(probe_passed, deadline_s, "a probe through the raw broker's relays", 0.25)
 
     async def _read(self) -> None:
         assert self.consumer is not None
@@ -142,12 +143,14 @@ class RawBroker:
         return await self.producer.send(self.topics[0], value, key=key, headers=stamped)
 
     async def _arrived(self, run: str, count: int, deadline_s: float) -> None:
-        """Poll until `count` messages of `run` have arrived, or the deadline passes."""
-        end = time.monotonic() + deadline_s
-        while True:
-            if len(self.arrivals.latencies_ms.get(run, [])) >= count or time.monotonic() > end:
-                return
-            await asyncio.sleep(0.05)
+        """Poll until `count` messages of `run` have arrived, or the deadline passes: the
+        figures are taken from what arrived by then."""
+
+        async def all_there() -> bool:
+            return len(self.arrivals.latencies_ms.get(run, [])) >= count
+
+        with contextlib.suppress(TimeoutError):
+            await poll(all_there, deadline_s, f"{count} messages of {run}")
 
     async def throughput(self, count: int, deadline_s: float = 120.0) -> float:
         """Messages per second through all three hops, for `count` sent as fast as possible."""
@@ -185,14 +188,41 @@ class RawBroker:
                 with contextlib.suppress(Exception):
                     await client.stop()
         for process in self.relays:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process, 10)
         self.relays.clear()
+
+
+async def measure_raw_broker(
+    bootstrap: str,
+    partition_counts: Sequence[int],
+    latency_loads: Sequence[int],
+    messages: int,
+    first_hop: Sequence[tuple[bytes, bytes, list[tuple[str, bytes]]]],
+    sizes: dict[str, float],
+    logs: Path,
+    status: Callable[[str], None],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Throughput for each partition count, and latency at each load on 6 partitions."""
+    hop_sizes = (int(sizes["signal_bytes"]), int(sizes["recommendation_bytes"]))
+    raw: dict[str, Any] = {}
+    for partitions in partition_counts:
+        status(f"raw broker, {partitions} partitions: relays starting")
+        broker = RawBroker(bootstrap, partitions, hop_sizes, first_hop, logs)
+        try:
+            await broker.start()
+            status(f"raw broker, {partitions} partitions: throughput")
+            rate = await broker.throughput(messages)
+            entry: dict[str, Any] = {"throughput_msgs_per_s": rate, "latency": {}}
+            if partitions == 6:
+                for load in latency_loads:
+                    status(f"raw broker, {partitions} partitions: {load} msgs/s")
+                    entry["latency"][str(load)] = percentiles(await broker.latency(load, 5.0))
+            raw[str(partitions)] = entry
+            log(f"raw broker, {partitions} partitions: {rate:,.0f} msgs/s")
+        finally:
+            await broker.stop()
+    return raw
 
 
 def main(argv: list[str] | None = None) -> int:

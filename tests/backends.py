@@ -11,7 +11,6 @@ Chosen by MOMENTS_TEST_BACKEND, with the same test bodies for each:
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from moments.stack import tansu_binary
+from moments.processes import broker_command, free_port, start_process, stop_process
 
 
 @dataclass(frozen=True)
@@ -29,32 +28,15 @@ class Backend:
     database_url: str
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def tansu(port: int | None = None) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """A Tansu broker process on 127.0.0.1; yields (process, bootstrap servers)."""
     port = port or free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
+    process = start_process(broker_command(port))
     try:
         yield process, f"127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Test harness shared by the integration and end-to-end tiers.
 
 Service processes started and stopped by pid, Kafka probes that read a topic until a
-condition holds, and polling with a deadline (never a fixed sleep).
+condition holds, and polling with a deadline (never a fixed sleep): all on the process
+kit that `moments run` and the benchmark use too (moments/processes.py).
 """
 
 from __future__ import annotations
@@ -13,32 +14,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
-T = TypeVar("T")
+from moments.processes import ProcessExited, poll, start_process, stop_process, wait_http_ok
 
-
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], deadline_s: float = 30.0, what: str = "condition"
-) -> T:
-    """Poll `check` until it returns something truthy; fail after the deadline."""
-    end = time.monotonic() + deadline_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {deadline_s}s waiting for {what}")
-        await asyncio.sleep(0.05)
+# The tests' name for the kit's poll: `await eventually(check, deadline_s, what)`.
+eventually = poll
 
 
 async def read_topic(
@@ -58,15 +47,19 @@ async def read_topic(
     )
     await consumer.start()
     messages: list[ConsumerRecord[bytes, bytes]] = []
+
+    async def enough() -> bool:
+        if until(messages):  # before reading: a condition that holds at once reads nothing
+            return True
+        for batch in (await consumer.getmany(timeout_ms=200)).values():
+            messages.extend(batch)
+        return until(messages)
+
     try:
-        end = time.monotonic() + deadline_s
-        while not until(messages):
-            if time.monotonic() > end:
-                raise AssertionError(f"{topic}: condition not met; read {len(messages)} messages")
-            batches = await consumer.getmany(timeout_ms=200)
-            for batch in batches.values():
-                messages.extend(batch)
+        await poll(enough, deadline_s, f"{topic}: the condition", every_s=0)
         return messages
+    except TimeoutError:
+        raise AssertionError(f"{topic}: condition not met; read {len(messages)} messages") from None
     finally:
         await consumer.stop()
 
@@ -123,28 +116,18 @@ class ServiceProcess:
 
     def start(self) -> None:
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [sys.executable, "-m", f"services.{self.name}"],
-            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            self._log,
+            {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
         )
 
     async def wait_ready(self, deadline_s: float = 60.0) -> None:
-        async def ready() -> bool:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(
-                    f"{self.name} exited {self.process.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                async with httpx.AsyncClient(timeout=2) as client:
-                    return (await client.get(self.ready_url)).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        await eventually(ready, deadline_s, f"{self.name} ready")
+        assert self.process is not None
+        try:
+            await wait_http_ok(self.ready_url, deadline_s, self.process, self.name)
+        except ProcessExited as exited:
+            raise AssertionError(f"{exited}:\n{self.log_tail()}") from None
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -152,13 +135,7 @@ class ServiceProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 15.0) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout_s, sig)
         self._log.close()
         self.process = None
 

@@ -9,7 +9,6 @@ what is missing meanwhile. A loop that ends unexpectedly stops the process non-z
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -27,14 +26,12 @@ from services.actions.domain.policy import ContactPolicy
 from services.actions.erasure import CustomerErasure
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
-from services.plumbing.consuming import supervise
 from services.plumbing.database import (
-    create_pool,
     database_reachable,
-    wait_for_database,
-    wait_for_schema,
+    pool_when_ready,
 )
 from services.plumbing.kafka import broker_reachable, make_producer, wait_for_broker
+from services.plumbing.lifecycle import Lifecycle
 from services.plumbing.metrics import OpsReporter
 
 log = logging.getLogger(__name__)
@@ -60,7 +57,7 @@ class Runtime:
         self.customers: CustomerStore | None = None
         self.erasure: CustomerErasure | None = None
         self.actions: Actions | None = None
-        self.tasks: list[asyncio.Task[None]] = []
+        self.lifecycle = Lifecycle()
         self.consuming_signals = asyncio.Event()
         self.feeding_desktops = asyncio.Event()
         self.ops = OpsReporter(
@@ -71,16 +68,12 @@ class Runtime:
         self._spawn(self._connect_and_run(), "actions startup", may_finish=True)
 
     def _spawn(self, work: Any, name: str, may_finish: bool = False) -> None:
-        task = asyncio.create_task(work, name=name)
-        supervise(task, name, may_finish)
-        self.tasks.append(task)
+        self.lifecycle.spawn(work, name, may_finish)
 
     async def _connect_and_run(self) -> None:
         settings = self.settings
         log.info("waiting for PostgreSQL and the broker")
-        await wait_for_database(settings.database_url, deadline_s=None)
-        await wait_for_schema(settings.database_url)
-        self.pool = await create_pool(settings.database_url, settings.database_pool_max)
+        self.pool = await pool_when_ready(settings.database_url, settings.database_pool_max)
         self.repository = Repository(self.pool)
         self.people = People(self.pool)
         self.customers = CustomerStore(self.pool)
@@ -115,18 +108,9 @@ class Runtime:
         log.info("actions started")
 
     async def stop(self) -> None:
-        await self.ops.stop()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        producers = [self.producer] if self.producer_started else []
+        await self.lifecycle.stop(self.ops, producers, self.pool)
         self.consuming_signals.clear()
-        if self.producer_started:
-            with contextlib.suppress(Exception):
-                await self.producer.stop()
-        if self.pool is not None:
-            await self.pool.close()
 
     async def ready(self) -> dict[str, bool]:
         broker = self.producer_started and await broker_reachable(self.producer)

@@ -1,18 +1,19 @@
 """What ingest does with a request or a raw Kafka message, independent of FastAPI.
 
 `submit` takes an authenticated HTTP request's parts and returns the accepted ids, or
-raises `Problem` (rendered as RFC 7807). `gate_raw` does the same validation for a message
-from `interactions.raw`. Every event received ends up counted once as accepted, rejected
-(refused, the sender still holds it) or dead-lettered (invalid, kept on the DLQ).
+raises `Problem` (rendered as RFC 7807). `gate_raw_batch` does the same validation for
+messages from `interactions.raw` (consumers/raw.py runs it). Every event received ends
+up counted once as accepted, rejected (refused, the sender still holds it) or
+dead-lettered (invalid, kept on the DLQ).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from prometheus_client import Counter, Histogram
 
@@ -21,6 +22,7 @@ from services.ingest.adapters.publisher import BrokerUnavailable
 from services.ingest.domain.access import ApiKey, why_forbidden
 from services.ingest.domain.decoding import RequestUndecodable, decode_request
 from services.ingest.domain.rate_limit import RateLimits
+from services.ingest.domain.raw_message import read_raw_message
 from services.plumbing.problems import MAY_HAVE_BEEN_STORED, Problem
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,15 @@ ACCEPT_SECONDS = Histogram(
     "From request start to broker acknowledgement",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+RawMessage: TypeAlias = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+
+class KeyFinder(Protocol):
+    """The API keys channel systems authenticate with (adapters/keys.KeyStore)."""
+
+    async def find(self, secret: str) -> ApiKey | None: ...
 
 
 class Publisher(Protocol):
@@ -215,50 +226,35 @@ class Ingest:
     async def gate_raw(
         self, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]]
     ) -> bool:
-        """Validate one `interactions.raw` message; True when forwarded, False when dead-lettered.
+        """Validate one `interactions.raw` message: True if forwarded, False if dead-lettered."""
+        [forwarded] = await self.gate_raw_batch([(value, key, headers)])
+        return forwarded
 
-        Accepts the Kafka binding's binary mode (`ce_` headers, JSON value) and structured
-        mode (`content-type: application/cloudevents+json`, the whole event as the value).
-        Raises BrokerUnavailable so the caller does not commit the offset.
+    async def gate_raw_batch(self, messages: Sequence[RawMessage]) -> list[bool]:
+        """Forward a batch's valid messages to `interactions` and dead-letter the rest
+        (`domain.raw_message`); for each message, True when forwarded.
+
+        Raises BrokerUnavailable so the caller does not commit the offsets. Nothing is
+        counted before every send was acknowledged, so a batch retried counts once.
         """
-        header_map = {name.lower(): raw for name, raw in headers}
-        problems: list[FieldProblem] = []
-        event: InteractionEvent | None = None
-        try:
-            content_type = header_map.get("content-type", b"").decode(errors="replace")
-            if "ce_specversion" in header_map:
-                request = decode_request(
-                    "application/json",
-                    {
-                        "ce-" + n[3:]: v.decode()
-                        for n, v in header_map.items()
-                        if n.startswith("ce_")
-                    },
-                    value or b"",
-                    1,
-                )
-            else:
-                request = decode_request(
-                    content_type or "application/cloudevents+json", {}, value or b"", 1
-                )
-            event = parse_event(request.events[0])
-            if key is not None and key.decode(errors="replace") != event.customer_id:
-                problems.append(
-                    FieldProblem(field="key", reason="the message key must be the subject")
-                )
-                event = None
-        except RequestUndecodable as error:
-            problems.append(FieldProblem(field=error.field, reason=error.reason))
-        except EventInvalid as error:
-            problems.extend(error.problems)
-        except UnicodeDecodeError:
-            problems.append(FieldProblem(field="headers", reason="ce_ headers must be UTF-8"))
-        if event is not None:
-            await self.publisher.publish([event])
-            RECEIVED.labels("kafka").inc()  # counted once done, so a retried message counts once
-            ACCEPTED.labels("kafka").inc()
-            return True
+        readings = [read_raw_message(value, key, headers) for value, key, headers in messages]
+        events = [r for r in readings if isinstance(r, InteractionEvent)]
+        if events:
+            await self.publisher.publish(events)
+        for (value, key, headers), reading in zip(messages, readings, strict=True):
+            if not isinstance(reading, InteractionEvent):
+                await self.publisher.dead_letter(value or b"", key, headers, reading, "kafka")
+        RECEIVED.labels("kafka").inc(len(messages))
+        ACCEPTED.labels("kafka").inc(len(events))
+        DEAD_LETTERED.labels("kafka").inc(len(messages) - len(events))
+        return [isinstance(r, InteractionEvent) for r in readings]
+
+    async def dead_letter_raw(
+        self, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]], reason: str
+    ) -> None:
+        """Dead-letter a raw message whose handling failed for a reason of its own (the
+        consumer loop's last resort), and count it like any other."""
+        problems = [FieldProblem(field="(event)", reason=reason)]
         await self.publisher.dead_letter(value or b"", key, headers, problems, "kafka")
         RECEIVED.labels("kafka").inc()
         DEAD_LETTERED.labels("kafka").inc()
-        return False

@@ -125,6 +125,14 @@ async def wait_for_schema(url: str, deadline_s: float | None = None) -> None:
         delay = min(2.0, delay * 1.5)
 
 
+async def pool_when_ready(url: str, max_size: int) -> asyncpg.Pool:
+    """What a service does at start: wait for PostgreSQL and for every migration this code
+    knows of, as long as it takes (saying so in the log), then open its pool."""
+    await wait_for_database(url, deadline_s=None)
+    await wait_for_schema(url)
+    return await create_pool(url, max_size)
+
+
 async def database_reachable(pool: asyncpg.Pool, timeout_s: float = 2.0) -> bool:
     try:
         async with asyncio.timeout(timeout_s):

@@ -1,22 +1,61 @@
-"""What every HTTP service exposes to operators, and how it is served.
+"""What every HTTP service is built from, exposes to operators, and how it is served.
 
-`add_operations_routes` adds `/healthz` (alive), `/readyz` (200 only while every check
-passes, else 503) and `/metrics` (Prometheus). `serve` runs an app factory with uvicorn.
+`service_app(title, description, runtime, routers)` is a service's whole FastAPI app: a
+lifespan that starts and stops its runtime, the one problem-document dialect
+(`problems.install_problem_handlers`), its routers, and the operations routes:
+`/healthz` (alive), `/readyz` (200 only while every check passes, else 503) and
+`/metrics` (Prometheus). The runtime is on `app.state.runtime`, where route
+dependencies find it. `serve` runs an app factory with uvicorn.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.plumbing.consuming import exit_status
+from services.plumbing.problems import install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+class Runtime(Protocol):
+    """What a service connects and runs: `start` returns at once, `ready` answers /readyz."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def ready(self) -> dict[str, bool]: ...
+
+
+def service_app(
+    title: str, description: str, runtime: Runtime, routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """A service's app around its runtime; see the module docstring."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, version="1.0", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    add_operations_routes(app, runtime.ready)
+    return app
 
 
 def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:

@@ -11,12 +11,14 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError
+from pydantic import BaseModel, ValidationError
 
 from schemas.events import FieldProblem
 from schemas.headers import DLQ_PATH_HEADER, DLQ_REASON_HEADER, DLQ_TIME_HEADER
@@ -41,6 +43,51 @@ def dead_letter_headers(
         (DLQ_TIME_HEADER, datetime.now(UTC).isoformat().encode()),
         (DLQ_PATH_HEADER, path.encode()),
     ]
+
+
+async def send_dead_letter(
+    producer: AIOKafkaProducer,
+    topic: str,
+    value: bytes | None,
+    key: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    problems: list[FieldProblem],
+    path: str,
+) -> None:
+    """Put a refused message on the dead-letter topic, as received plus why, when and on
+    which path (`dead_letter_headers`); returns once the broker acknowledged it."""
+    await producer.send_and_wait(
+        topic, value or b"", key=key, headers=dead_letter_headers(headers, problems, path)
+    )
+
+
+def refusal(
+    model: type[BaseModel], value: bytes | None, reason: str, whole: str
+) -> list[FieldProblem]:
+    """Why a record was refused: each field `model` finds wrong in it, or else `reason`
+    for the whole record (named `whole`, e.g. "(signal)")."""
+    try:
+        model.model_validate_json(value or b"")
+    except ValidationError as error:
+        return [
+            FieldProblem(field=".".join(map(str, e["loc"])) or whole, reason=e["msg"])
+            for e in error.errors(include_url=False)
+        ]
+    return [FieldProblem(field=whole, reason=reason)]
+
+
+def dead_letter_as(
+    producer: AIOKafkaProducer, topic: str, model: type[BaseModel], whole: str, path: str
+) -> Callable[[Any, str], Awaitable[None]]:
+    """A consumer loop's `dead_letter(record, reason)` for records meant to be `model`s."""
+
+    async def dead_letter(record: Any, reason: str) -> None:
+        problems = refusal(model, record.value, reason, whole)
+        await send_dead_letter(
+            producer, topic, record.value, record.key, list(record.headers), problems, path
+        )
+
+    return dead_letter
 
 
 def make_producer(settings: KafkaSettings, **overrides: object) -> AIOKafkaProducer:

@@ -10,17 +10,14 @@ process non-zero.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
-from services.plumbing.consuming import CommitAfterWork, Delivery, ExactlyOnce, supervise
+from services.plumbing.consuming import CommitAfterWork, Delivery, ExactlyOnce
 from services.plumbing.kafka import (
     broker_reachable,
     ensure_topics,
@@ -28,6 +25,7 @@ from services.plumbing.kafka import (
     partitions_of,
     wait_for_broker,
 )
+from services.plumbing.lifecycle import Lifecycle
 from services.plumbing.metrics import OpsReporter
 from services.plumbing.settings import KafkaSettings
 from services.signals.batch import MAX_REQUEST_BYTES
@@ -69,7 +67,7 @@ class Runtime:
         self.started: list[AIOKafkaProducer] = []
         self.table = ChangelogTable(self.changelog_topic, self._send_marker, self._reader)
         self.loop: CommitAfterWork | None = None
-        self.tasks: list[asyncio.Task[None]] = []
+        self.lifecycle = Lifecycle()
         self.consuming = asyncio.Event()
         self.ops = OpsReporter(
             lambda: self.producer, self.topics.ops_metrics, "signals", settings.ops_interval_s
@@ -93,12 +91,7 @@ class Runtime:
         return int(sent.offset)
 
     async def start(self) -> None:
-        self._spawn(self._connect_and_run(), "signals startup", may_finish=True)
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str, may_finish: bool = False) -> None:
-        task = asyncio.create_task(work, name=name)
-        supervise(task, name, may_finish)
-        self.tasks.append(task)
+        self.lifecycle.spawn(self._connect_and_run(), "signals startup", may_finish=True)
 
     async def _ensure_changelog(self) -> None:
         """The changelog must have a partition for each `interactions` partition."""
@@ -139,21 +132,13 @@ class Runtime:
         self.loop = interactions_loop(
             settings, self.topics, self.table, work, sending, delivery, self.consuming.set
         )
-        self._spawn(self.loop.run(), "interactions consumer")
+        self.lifecycle.spawn(self.loop.run(), "interactions consumer")
         self.ops.start()
         log.info("signals started")
 
     async def stop(self) -> None:
-        await self.ops.stop()
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self.lifecycle.stop(self.ops, self.started)
         self.consuming.clear()
-        for producer in self.started:
-            with contextlib.suppress(Exception):
-                await producer.stop()
 
     async def ready(self) -> dict[str, bool]:
         broker = bool(self.started) and await broker_reachable(self.producer)

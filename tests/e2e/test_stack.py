@@ -27,8 +27,8 @@ import pytest
 import websockets
 from playwright.async_api import async_playwright
 
+from moments.processes import free_port, start_process
 from services.actions.domain.policy import in_holdout
-from tests.backends import free_port
 from tests.harness import eventually
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -71,13 +71,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     env.update(MOMENTS_HOME=str(home), MOMENTS_BROKER_PORT=str(free_port()))
     log = (home / "launcher.log").open("wb")
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moments", "run", "--no-demo"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    process = start_process([sys.executable, "-m", "moments", "run", "--no-demo"], log, env)
     try:
         deadline = started + 90
         while b"Small Moments is running" not in (home / "launcher.log").read_bytes():

@@ -21,13 +21,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from moments.stack import tansu_binary
+from moments.processes import broker_command, free_port, start_process, stop_process
 from schemas.topics import Topics
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import create_pool, migrate, wait_for_database
 from services.plumbing.kafka import ensure_topics, wait_for_broker
 from services.plumbing.settings import KafkaSettings
-from tests.backends import free_port
 from tests.harness import ServiceProcess
 
 READY_PATHS = {"ingest": "/readyz", "actions": "/readyz", "signals": "/readyz"}
@@ -50,14 +49,7 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        url = f"tcp://127.0.0.1:{self.port}"
-        listen = ["--listener-url", url, "--advertised-listener-url", url]
-        self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", *listen],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
+        self.process = start_process(broker_command(self.port))
 
     def pause(self) -> None:
         assert self.process is not None
@@ -71,12 +63,7 @@ class Broker:
         if self.process is None:
             return
         os.kill(self.process.pid, signal.SIGCONT)  # a paused process cannot handle SIGTERM
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, 10)
         self.process = None
 
 

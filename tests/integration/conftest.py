@@ -13,12 +13,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from moments.processes import free_port
 from schemas.topics import Topics
 from services.ingest.adapters.keys import create_key
 from services.plumbing.database import create_pool, migrate, wait_for_database
 from services.plumbing.kafka import ensure_topics, wait_for_broker
 from services.plumbing.settings import KafkaSettings
-from tests.backends import BACKENDS, Backend, backend_from_environment, free_port
+from tests.backends import BACKENDS, Backend, backend_from_environment
 from tests.harness import ServiceProcess
 
 READY_PATHS = {"ingest": "/readyz", "actions": "/readyz", "signals": "/readyz"}

@@ -11,15 +11,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
-from pydantic import ValidationError
 
 from schemas.customers import CustomerRecord
-from schemas.events import FieldProblem
 from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
 from services.actions.settings import Settings
 from services.plumbing.consuming import CommitAfterWork, Record
-from services.plumbing.kafka import dead_letter_headers, make_consumer
+from services.plumbing.kafka import dead_letter_as, make_consumer
 
 CUSTOMERS = Counter("moments_actions_customer_records", "Customer records stored", ["kind"])
 
@@ -47,26 +45,10 @@ def customers_loop(
         CUSTOMERS.labels("record").inc(len(latest))
         CUSTOMERS.labels("tombstone").inc(len(erased))
 
-    async def dead_letter(record: Record, reason: str) -> None:
-        try:
-            CustomerRecord.model_validate_json(record.value or b"")
-            problems = [FieldProblem(field="(customer)", reason=reason)]
-        except ValidationError as error:
-            problems = [
-                FieldProblem(field=".".join(map(str, e["loc"])) or "(customer)", reason=e["msg"])
-                for e in error.errors(include_url=False)
-            ]
-        await producer.send_and_wait(
-            topics.interactions_dlq,
-            record.value or b"",
-            key=record.key,
-            headers=dead_letter_headers(list(record.headers), problems, "actions"),
-        )
-
     return CommitAfterWork(
         "actions customers",
         make_consumer(settings, topics.customers, group_id=f"{settings.actions_group}-customers"),
         work,
-        dead_letter,
+        dead_letter_as(producer, topics.interactions_dlq, CustomerRecord, "(customer)", "actions"),
         max_records=500,
     )

@@ -16,6 +16,7 @@ from services.actions.adapters.repository import Repository
 from services.actions.domain.desktop import Agent
 from services.actions.handlers import Actions
 from services.actions.runtime import Runtime
+from services.plumbing.credentials import bearer_token, credential_missing
 from services.plumbing.problems import Problem, not_ready
 
 
@@ -45,21 +46,9 @@ def actions(request: Request) -> Actions:
     return handler
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, if that is what it is."""
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    return None
-
-
 async def agent_for_token(store: People, token: str | None) -> Agent:
     if not token:
-        raise Problem(
-            401,
-            "Unauthorized",
-            "send Authorization: Bearer <agent token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise credential_missing("agent token")
     agent = await store.agent_by_token(token)
     if agent is None:
         raise Problem(401, "Unauthorized", "unknown or revoked agent token")
@@ -82,12 +71,7 @@ async def current_operator(
     """The operator's id, from `Authorization: Bearer <operator token>`."""
     token = bearer_token(authorization)
     if not token:
-        raise Problem(
-            401,
-            "Unauthorized",
-            "send Authorization: Bearer <operator token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise credential_missing("operator token")
     operator = await people(request).operator_by_token(token)
     if operator is None:
         raise Problem(401, "Unauthorized", "unknown or revoked operator token")

@@ -21,13 +21,16 @@ from cloudevents.core.v1.event import CloudEvent
 
 from schemas.events import FieldProblem, InteractionEvent
 from schemas.headers import INGESTED_AT_HEADER
-from services.plumbing.kafka import dead_letter_headers
+from services.plumbing.kafka import send_dead_letter
 
 _FORMAT = JSONFormat()
 
 
-class BrokerUnavailable(RuntimeError):
-    """The broker did not acknowledge in time; nothing may be reported as accepted."""
+class BrokerUnavailable(ConnectionError):
+    """The broker did not acknowledge in time; nothing may be reported as accepted.
+
+    A fault of the world, not of the content: a `ConnectionError`, so consumer loops
+    (`plumbing.consuming`) retry the same work rather than dead-letter it."""
 
 
 def to_kafka_message(event: InteractionEvent, ingested_at_ms: int) -> ce_kafka.KafkaMessage:
@@ -93,6 +96,6 @@ class EventPublisher:
     ) -> None:
         """Store a refused event with its reason; raises BrokerUnavailable if it cannot."""
         async with self._acknowledged():
-            await self.producer.send_and_wait(
-                self.dlq_topic, value, key=key, headers=dead_letter_headers(headers, problems, path)
+            await send_dead_letter(
+                self.producer, self.dlq_topic, value, key, headers, problems, path
             )

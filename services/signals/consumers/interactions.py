@@ -32,7 +32,7 @@ from schemas.events import FieldProblem
 from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
 from services.plumbing.consuming import CommitAfterWork, Delivery, Record, retrying
-from services.plumbing.kafka import dead_letter_headers, make_consumer
+from services.plumbing.kafka import make_consumer, send_dead_letter
 from services.signals.batch import Outgoing, fold_batch
 from services.signals.handlers import SignalsHandler
 from services.signals.settings import Settings
@@ -143,11 +143,14 @@ def interactions_loop(
 
     async def dead_letter(record: Record, reason: str) -> None:
         problems = [FieldProblem(field="(event)", reason=reason)]
-        await producer.send_and_wait(
+        await send_dead_letter(
+            producer,
             topics.interactions_dlq,
-            record.value or b"",
-            key=record.key,
-            headers=dead_letter_headers(list(record.headers), problems, "signals"),
+            record.value,
+            record.key,
+            record.headers,
+            problems,
+            "signals",
         )
         EVENTS.labels("dead_lettered").inc()
 

@@ -12,14 +12,16 @@ MOMENTS_OPERATOR_TOKEN, else the `moments run` dev credentials.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from moments.processes import poll
 
 
 def _credentials(home: Path) -> dict[str, Any]:
@@ -34,21 +36,32 @@ def erase(args: argparse.Namespace) -> int:
     if not token:
         print("moments customers erase: no operator token (--token)", file=sys.stderr)
         return 2
+    return asyncio.run(_erase(url, token, args))
+
+
+async def _erase(url: str, token: str, args: argparse.Namespace) -> int:
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-        answer = client.delete(f"/v1/customers/{args.customer_id}")
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        answer = await client.delete(f"/v1/customers/{args.customer_id}")
         if answer.status_code != 202:
             print(f"moments customers erase: {answer.status_code} {answer.text}", file=sys.stderr)
             return 1
-        erasure = answer.json()
-        deadline = time.monotonic() + args.wait_s
-        while not args.no_wait and erasure["state"] != "done" and time.monotonic() < deadline:
-            time.sleep(0.5)  # polling the erasure's progress, with a deadline
-            erasure = client.get(f"/v1/erasures/{erasure['id']}").json()
+        erasure: dict[str, Any] = answer.json()
+
+        async def done() -> dict[str, Any] | None:
+            progress: dict[str, Any] = (await client.get(f"/v1/erasures/{erasure['id']}")).json()
+            return progress if progress["state"] == "done" else None
+
+        if not args.no_wait:
+            try:
+                erasure = await poll(done, args.wait_s, "signals to confirm", every_s=0.5)
+            except TimeoutError:
+                print(json.dumps(erasure, indent=2))
+                print(
+                    "signals has not confirmed yet; check again with the id above", file=sys.stderr
+                )
+                return 1
     print(json.dumps(erasure, indent=2))
-    if not args.no_wait and erasure["state"] != "done":
-        print("signals has not confirmed yet; check again with the id above", file=sys.stderr)
-        return 1
     return 0
 
 

@@ -1,0 +1,1 @@
+"""ingest's consumer loop, one module: `interactions.raw` in, `interactions` out."""

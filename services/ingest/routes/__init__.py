@@ -1,0 +1,1 @@
+"""ingest's HTTP surface, one APIRouter module per surface."""
