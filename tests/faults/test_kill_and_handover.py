@@ -174,10 +174,13 @@ def one_customer_per_partition(run_id: str, partitions: int = 6) -> list[int]:
 
 
 def owns_partitions(process: ServiceProcess, topic: str) -> bool:
-    """True when the member's latest assignment, as plumbing.kafka.LoggedAssignment logs
-    it, includes `topic`."""
-    lines = re.findall(r"partitions assigned: (.*)", process.log_tail(400))
-    return bool(lines) and f"{topic}[" in lines[-1]
+    """True when the member's latest assignment of the group that reads `topic`, as
+    plumbing.kafka.LoggedAssignment logs it, includes `topic` (a process may belong to
+    several groups: actions reads `signals` and `customers`)."""
+    assigned = re.findall(r"group (\S+): partitions assigned: (.*)", process.log_tail(400))
+    groups = {group for group, partitions in assigned if f"{topic}[" in partitions}
+    latest = [partitions for group, partitions in assigned if group in groups]
+    return bool(latest) and f"{topic}[" in latest[-1]
 
 
 @pytest.mark.parametrize("victim", ["signals", "actions"])
