@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from services.actions.routes import desktop, recommendations
 from services.actions.runtime import Runtime
 from services.actions.settings import Settings
+from services.plumbing.docs import serve_docs
 from services.plumbing.http import add_operations_routes
 from services.plumbing.logs import configure_logging
 from services.plumbing.problems import install_problem_handlers
@@ -36,7 +37,10 @@ def create_app(settings: Settings) -> FastAPI:
         version="1.0",
         description="Next best actions for agents' desktops, and what came of them.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by serve_docs below
+        redoc_url=None,
     )
+    serve_docs(app)
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.include_router(desktop.router)

@@ -30,6 +30,7 @@ from services.plumbing.database import (
     wait_for_database,
     wait_for_schema,
 )
+from services.plumbing.docs import serve_docs
 from services.plumbing.http import add_operations_routes
 from services.plumbing.kafka import broker_reachable, make_consumer, make_producer
 from services.plumbing.logs import configure_logging
@@ -237,7 +238,10 @@ def create_app(
             "problem documents naming each field path and reason."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served offline by serve_docs below
+        redoc_url=None,
     )
+    serve_docs(app)
 
     def current_ingest() -> Ingest:
         return ingest if ingest is not None else runtime.ingest  # type: ignore[union-attr]
