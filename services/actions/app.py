@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.actions.routes import desktop, recommendations
+from services.actions.routes import customers, desktop, desktop_page, recommendations, tickets
 from services.actions.runtime import Runtime
 from services.actions.settings import Settings
 from services.plumbing.docs import serve_docs
@@ -44,6 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.include_router(desktop.router)
+    app.include_router(desktop_page.router)
+    app.include_router(tickets.router)
+    app.include_router(customers.router)
     app.include_router(recommendations.router)
     add_operations_routes(app, runtime.ready)
     return app
