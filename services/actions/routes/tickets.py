@@ -24,6 +24,12 @@ from services.plumbing.problems import Problem, not_ready
 router = APIRouter()
 
 
+class AgentShown(BaseModel):
+    id: str = Field(description="The agent's id.")
+    name: str | None = Field(default=None, description="The agent's display name.")
+    queues: list[str] = Field(description="The queues the agent's desktop follows.")
+
+
 class TicketIssued(BaseModel):
     ticket: str = Field(description="Pass as `?ticket=` to the SSE or WebSocket stream, once.")
     expires_at: datetime = Field(description="Unused after this, it is refused.")
@@ -33,6 +39,7 @@ class TicketIssued(BaseModel):
             "unexpired at or below it (the queue as it stands), then what is new."
         )
     )
+    agent: AgentShown = Field(description="Whose ticket it is, for the page's header.")
 
 
 @router.post(
@@ -55,6 +62,7 @@ async def issue_ticket(
         ticket=issued.ticket,
         expires_at=issued.expires_at,
         head=await runtime.repository.desktop_head(),
+        agent=AgentShown(id=agent.id, name=agent.name, queues=list(agent.queues)),
     )
 
 
