@@ -170,9 +170,13 @@ function onCustomer(record) {
     live.set(record.customer_id, record);
     renderCalls();
     if (!known) {
-      // The screen-pop: a new call switches the desktop to its customer.
+      // The screen-pop: a new call switches the desktop to its customer at once, from the
+      // record the stream brought; the customer API then adds recommendations and history.
+      cockpit.show(fromRecord(record));
+      showView("cockpit");
+      cockpit.focus();
       say(`Call from ${name}. Their cockpit is open.`);
-      openCustomer(record.customer_id);
+      openCustomer(record.customer_id, { focus: false });
     } else {
       cockpit.contactChanged(record);
     }
@@ -185,9 +189,31 @@ function onCustomer(record) {
   }
 }
 
+// What the cockpit can show from a customer record alone, until the full view comes.
+function fromRecord(record) {
+  const shownBefore = cockpit.customerId === record.customer_id ? cockpit.view : null;
+  return {
+    customer_id: record.customer_id,
+    profile: record.profile,
+    health: record.health,
+    tenure_days: record.tenure_days,
+    live_contact: record.live_contact,
+    on_call: record.on_call,
+    open_issues: record.open_issues,
+    lost_products: record.lost_products,
+    timeline: shownBefore ? shownBefore.timeline : [...record.moments].reverse().map((moment) => ({
+      kind: "moment", at: moment.at, type: moment.kind, summary: moment.summary,
+      sentiment: moment.sentiment, evidence: [], path: [], note: null,
+    })),
+    open_recommendations: shownBefore ? shownBefore.open_recommendations : [],
+    recent_recommendations: shownBefore ? shownBefore.recent_recommendations : [],
+    loading: !shownBefore,
+  };
+}
+
 function onRecommendation(rec, opening) {
   queue.add(rec, opening);
-  if (!cockpit.arrived(rec)) return;
+  if (!cockpit.concerns(rec)) return;
   if (!opening) say(`New recommendation for this customer: ${rec.action.title}.`);
   // Its signal is on the timeline now; the conversation in progress is kept.
   api.customer(rec.customer_id).then((view) => {

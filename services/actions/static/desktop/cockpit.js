@@ -28,21 +28,17 @@ export class Cockpit {
     }
     this.view = view;
     const open = view.open_recommendations;
-    if (!open.some((rec) => rec.id === this.active)) this.active = open.length ? open[0].id : null;
+    const started = this.active && this.conversations.get(this.active)?.path.length;
+    // The best open one leads, unless the agent is already in a conversation: a better
+    // one arriving is listed, never swapped in under them.
+    if (!started || !open.some((rec) => rec.id === this.active)) this.active = open.length ? open[0].id : null;
     this.render();
   }
 
-  // A recommendation arrived on the stream for the customer shown: list it, but never
-  // take the conversation the agent is in away from them.
-  arrived(recommendation) {
-    if (!this.view || recommendation.customer_id !== this.view.customer_id) return false;
-    const open = this.view.open_recommendations.filter((rec) => rec.id !== recommendation.id);
-    if (recommendation.status === "open") open.push(recommendation);
-    open.sort((a, b) => b.priority - a.priority || Date.parse(b.created_at) - Date.parse(a.created_at));
-    this.view = { ...this.view, open_recommendations: open };
-    if (!this.active && open.length) this.active = open[0].id;
-    this.render();
-    return true;
+  // Is this recommendation for the customer shown? (The caller then reloads the view:
+  // the cockpit shows recommendations as the customer API gives them.)
+  concerns(recommendation) {
+    return Boolean(this.view) && recommendation.customer_id === this.view.customer_id;
   }
 
   answered(recommendationId) {
@@ -99,7 +95,7 @@ export class Cockpit {
         h("div", { class: "column act" },
           active ? this.conversation(active).render() : h("section", { class: "panel guide", "aria-labelledby": "guide-title" },
             h("h3", { id: "guide-title", text: "Next best action" }),
-            h("p", { class: "muted", text: "Nothing to recommend right now. Listen; a recommendation appears here the moment one fits." })),
+            h("p", { class: "muted", text: view.loading ? "Looking up the next best action…" : "Nothing to recommend right now. Listen; a recommendation appears here the moment one fits." })),
           open.length > 1 ? alsoOpen(open, active, (id) => { this.active = id; this.render(); this.element.querySelector("#guide-say")?.focus(); }) : null),
         h("div", { class: "column history" }, timelinePanel(view))));
     if (focusedId) document.getElementById(focusedId)?.focus();
