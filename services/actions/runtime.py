@@ -15,6 +15,7 @@ from typing import Any
 
 from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
+from services.actions.adapters.history import CustomerHistory
 from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.repository import Repository
@@ -59,6 +60,7 @@ class Runtime:
         self.people: People | None = None
         self.customers: CustomerStore | None = None
         self.tickets: StreamTickets | None = None
+        self.history: CustomerHistory | None = None
         self.actions: Actions | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.consuming_signals = asyncio.Event()
@@ -86,6 +88,7 @@ class Runtime:
         self.people = People(self.pool)
         self.customers = CustomerStore(self.pool)
         self.tickets = StreamTickets(self.pool, settings.actions_stream_ticket_s)
+        self.history = CustomerHistory(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True

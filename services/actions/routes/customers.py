@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 
 from schemas.cockpit import CustomerView
-from services.actions.adapters.history import CustomerHistory
 from services.actions.domain.cockpit import customer_view
 from services.actions.routes.deps import AgentDep, runtime_of
 from services.plumbing.problems import Problem, ProblemResponse, not_ready
@@ -30,10 +29,9 @@ router = APIRouter()
 )
 async def get_customer(customer_id: str, agent: AgentDep, request: Request) -> CustomerView:
     runtime = runtime_of(request)
-    store, customers = runtime.repository, runtime.customers
-    if store is None or customers is None or runtime.pool is None:
+    store, customers, history = runtime.repository, runtime.customers, runtime.history
+    if store is None or customers is None or history is None:
         raise not_ready("database not connected")
-    history = CustomerHistory(runtime.pool)
     record, recommendations, signals, outcomes = await asyncio.gather(
         customers.get(customer_id),
         store.for_customer(customer_id),
