@@ -30,7 +30,8 @@ export function healthPanel(health) {
         h("span", { class: "impact", text: `${reason.impact > 0 ? "+" : "−"}${Math.abs(reason.impact).toFixed(1)}` }),
         h("span", { text: reason.text })))),
     h("h4", { text: "Last 90 days" }),
-    trend(health.trend, score));
+    trend(health.trend, score),
+    h("p", { class: "trend-axis muted", "aria-hidden": "true" }, h("span", { text: "90 days ago" }), h("span", { text: "today" })));
 }
 
 function gauge(score, bandCode, label) {
@@ -51,19 +52,23 @@ function text(x, y, value, cls) {
 }
 
 function trend(points, now) {
-  const series = points.length ? points.map((p) => p.score) : [now];
+  // Placed by date over the 90 days up to the newest point, so gaps between moments show.
+  const series = points.length ? points : [{ day: new Date().toISOString().slice(0, 10), score: now }];
   const width = 240;
   const height = 60;
-  const step = series.length > 1 ? width / (series.length - 1) : 0;
+  const end = Date.parse(series[series.length - 1].day);
+  const start = end - 90 * 86_400_000;
+  const x = (day) => 4 + ((Math.max(start, Date.parse(day)) - start) / (end - start)) * (width - 8);
   const y = (score) => height - 4 - (score / 100) * (height - 8);
-  const line = series.map((score, i) => `${(i * step).toFixed(1)},${y(score).toFixed(1)}`).join(" ");
-  const first = Math.round(series[0]);
-  const last = Math.round(series[series.length - 1]);
-  const low = Math.round(Math.min(...series));
+  const line = series.map((p) => `${x(p.day).toFixed(1)},${y(p.score).toFixed(1)}`).join(" ");
+  const scores = series.map((p) => p.score);
+  const first = Math.round(scores[0]);
+  const last = Math.round(scores[scores.length - 1]);
+  const low = Math.round(Math.min(...scores));
   const label = `Health over the last 90 days: from ${first} to ${last}, lowest ${low}, over ${series.length} days with moments`;
-  return svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "trend", role: "img", "aria-label": label, preserveAspectRatio: "none" },
+  return svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "trend", role: "img", "aria-label": label },
     svg("line", { x1: 0, x2: width, y1: y(60), y2: y(60), class: "trend-mark" }),
     svg("line", { x1: 0, x2: width, y1: y(40), y2: y(40), class: "trend-mark" }),
-    series.length > 1 ? svg("polyline", { points: line, class: "trend-line" })
-      : svg("circle", { cx: width / 2, cy: y(series[0]), r: 3, class: "trend-dot" }));
+    series.length > 1 ? svg("polyline", { points: line, class: "trend-line" }) : null,
+    ...series.map((p) => svg("circle", { cx: x(p.day).toFixed(1), cy: y(p.score).toFixed(1), r: 2.5, class: "trend-dot" })));
 }
