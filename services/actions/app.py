@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.actions.routes import desktop, erasure, recommendations
+from services.actions.routes import (
+    customers,
+    desktop,
+    desktop_page,
+    erasure,
+    recommendations,
+    tickets,
+)
 from services.actions.runtime import Runtime
 from services.actions.settings import Settings
 from services.plumbing.http import service_app
@@ -21,7 +28,14 @@ def create_app(settings: Settings) -> FastAPI:
         "Small Moments actions",
         "Next best actions for agents' desktops, and what came of them.",
         Runtime(settings),
-        [desktop.router, recommendations.router, erasure.router],
+        [
+            desktop.router,
+            desktop_page.router,
+            tickets.router,
+            customers.router,
+            recommendations.router,
+            erasure.router,
+        ],
     )
 
 

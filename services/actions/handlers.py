@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter
 
 from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
-from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
+from schemas.recommendations import ActionChannel, Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
 from schemas.topics import Topics
 from services.actions.adapters.repository import Repository
@@ -157,6 +157,10 @@ class Actions:
             note=request.note,
             agent_id=agent.id,
             recorded_at=self.clock(),
+            reason=request.reason,
+            snooze_until=request.snooze_until,
+            path=request.path,
+            channel=ActionChannel.desktop,
         )
         if await self.repository.record_outcome(outcome):
             OUTCOMES.labels(outcome.outcome.value).inc()

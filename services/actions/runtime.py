@@ -15,11 +15,14 @@ from typing import Any
 from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
 from services.actions.adapters.erasure import ErasureStore
+from services.actions.adapters.history import CustomerHistory
 from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.repository import Repository
+from services.actions.adapters.tickets import StreamTickets
 from services.actions.consumers.customers import customers_loop
 from services.actions.consumers.desktops import feed_desktops
+from services.actions.consumers.screen_pop import ScreenPops, pop_screens
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.catalogue import load_catalogue
 from services.actions.domain.policy import ContactPolicy
@@ -56,10 +59,13 @@ class Runtime:
         self.people: People | None = None
         self.customers: CustomerStore | None = None
         self.erasure: CustomerErasure | None = None
+        self.tickets: StreamTickets | None = None
+        self.history: CustomerHistory | None = None
         self.actions: Actions | None = None
         self.lifecycle = Lifecycle()
         self.consuming_signals = asyncio.Event()
         self.feeding_desktops = asyncio.Event()
+        self.popping_screens = asyncio.Event()
         self.ops = OpsReporter(
             lambda: self.producer, self.topics.ops_metrics, "actions", settings.ops_interval_s
         )
@@ -77,6 +83,8 @@ class Runtime:
         self.repository = Repository(self.pool)
         self.people = People(self.pool)
         self.customers = CustomerStore(self.pool)
+        self.tickets = StreamTickets(self.pool, settings.actions_stream_ticket_s)
+        self.history = CustomerHistory(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True
@@ -104,6 +112,12 @@ class Runtime:
             feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),
             "desktop feed",
         )
+        self._spawn(
+            pop_screens(
+                settings, self.topics, ScreenPops(self.hub, self.customers), self.popping_screens
+            ),
+            "screen-pop feed",
+        )
         self.ops.start()
         log.info("actions started")
 
@@ -120,4 +134,5 @@ class Runtime:
             "database": database,
             "consuming_signals": self.consuming_signals.is_set(),
             "feeding_desktops": self.feeding_desktops.is_set(),
+            "popping_screens": self.popping_screens.is_set(),
         }

@@ -40,6 +40,12 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
         default_factory=list,
         description="Other origins whose pages may open desktop WebSockets (JSON list).",
     )
+    actions_stream_ticket_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        description="How long a desktop stream ticket may wait to be used (it opens one stream).",
+    )
     ops_interval_s: float = Field(default=10.0, gt=0, description="ops.metrics period.")
 
     @field_validator("actions_catalogue")

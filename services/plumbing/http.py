@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.plumbing.consuming import exit_status
+from services.plumbing.docs import serve_docs
 from services.plumbing.problems import install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
@@ -49,7 +50,15 @@ def service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="1.0", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="1.0",
+        description=description,
+        lifespan=lifespan,
+        docs_url=None,  # served from the stack by serve_docs, not from a CDN
+        redoc_url=None,
+    )
+    serve_docs(app)
     app.state.runtime = runtime
     install_problem_handlers(app)
     for router in routers:

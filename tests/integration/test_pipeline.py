@@ -180,11 +180,20 @@ async def test_agent_on_a_live_contact_gets_that_customers_recommendations(
                 await client.post("/v1/events", content=json.dumps(event), headers=headers)
             ).status_code == 202
 
+        # The stream also pops the customer up (`customer` events) for the agent on the call.
+        def recommended() -> list[dict[str, Any]]:
+            return [
+                e["data"]
+                for e in sse
+                if e.get("event") == "recommendation" and e["data"]["customer_id"] == customer
+            ]
+
         async def delivered() -> bool:
-            return any(e["data"]["customer_id"] == customer for e in sse)
+            return bool(recommended())
 
         await eventually(delivered, 60, "the live agent's recommendation")
-    [rec] = [e["data"] for e in sse if e["data"]["customer_id"] == customer]
+        assert any(e.get("event") == "customer" and e["data"]["on_call"] for e in sse)
+    [rec] = recommended()
     assert rec["agent_id"] == agent
     assert rec["action"]["code"] == "care.bereavement_support"
     assert rec["queue"] == "care"  # not one of this agent's queues: it came for the live call

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 
+from schemas.customers import CustomerRecord
 from schemas.recommendations import Action, ActionChannel, Recommendation, Why
 from services.actions.adapters.push import DesktopHub, follow
 from services.actions.domain.desktop import Agent, StoredRecommendation, is_for
 from tests.unit.builders import new_customer, new_id
+from tests.unit.cockpit_builders import record
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CARE = Agent("agent-care", "Cara", ("care", "complaints"))
@@ -171,4 +174,57 @@ async def test_a_ring_that_never_comes_delays_a_recommendation_but_does_not_lose
     store.commit(recommendation(queue="care"))
     store.commit(recommendation(queue="care"))
     assert await waiting == [1, 2]
+    await stream.aclose()
+
+
+async def take_items(stream: AsyncGenerator[Any], n: int) -> list[Any]:
+    got = []
+    async with asyncio.timeout(5):
+        while len(got) < n:
+            got.append(await anext(stream))
+    return got
+
+
+async def test_a_pop_reaches_only_the_streams_of_the_agent_it_names() -> None:
+    hub = DesktopHub()
+    pop = record(agent_id=CARE.id)
+    async with hub.subscribe(CARE) as care, hub.subscribe(RETENTION) as retention:
+        assert hub.pop_up(CARE.id, pop) == 1
+        assert care.is_set() and not retention.is_set()
+        assert hub.take_pops(care) == [pop]
+        assert hub.take_pops(care) == []  # taken
+        assert hub.take_pops(retention) == []
+
+
+async def test_only_the_latest_record_of_a_customer_waits_for_a_stream() -> None:
+    hub = DesktopHub()
+    customer = new_customer()
+    first, second = record(customer, CARE.id, version=1), record(customer, CARE.id, version=2)
+    other = record(agent_id=CARE.id)
+    async with hub.subscribe(CARE) as care:
+        hub.pop_up(CARE.id, first)
+        hub.pop_up(CARE.id, other)
+        hub.pop_up(CARE.id, second)
+        assert hub.take_pops(care) == [other, second]
+
+
+async def test_a_stream_starts_with_the_live_customers_then_pops_come_before_new_rows() -> None:
+    store, hub = FakeStore(), DesktopHub()
+    on_call = record(agent_id=CARE.id)
+    store.commit(recommendation(queue="care"))
+
+    async def live() -> list[CustomerRecord]:
+        return [on_call]
+
+    stream = follow(store, hub, CARE, after=0, clock=lambda: NOW, poll_s=60, live=live)
+    first = await take_items(stream, 2)
+    assert first[0] == on_call and first[1].position == 1
+    waiting = asyncio.ensure_future(take_items(stream, 2))
+    await asyncio.sleep(0)
+    popped = record(agent_id=CARE.id)
+    later = recommendation(queue="care")
+    store.commit(later)
+    hub.pop_up(CARE.id, popped)
+    got = await waiting
+    assert got[0] == popped and got[1].recommendation.id == later.id
     await stream.aclose()

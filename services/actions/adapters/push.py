@@ -7,6 +7,11 @@ Each replica reads `recommendations.desktop` (consumers/desktops.py) and rings t
 of the agents a recommendation is for; a stream then reads the store from its cursor. A
 ring that never comes (a feed restarting, a message lost) costs at most `poll_s` of delay,
 never a recommendation.
+
+The hub also carries screen-pops: consumers/screen_pop.py hands it each customer record
+that names an agent's live contact, and that agent's streams send it (a `customer` event)
+before they next read the store. A pop is the customer's latest state, not a journal
+entry: a stream opening also sends the agent's live customers as they stand.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
 from prometheus_client import Counter, Gauge
 
+from schemas.customers import CustomerRecord
 from schemas.recommendations import Recommendation
 from services.actions.domain.desktop import Agent, StoredRecommendation, is_for
 
+DesktopItem = StoredRecommendation | CustomerRecord
 SUBSCRIBERS = Gauge("moments_actions_desktop_subscribers", "Live desktop streams")
 DELIVERED = Counter(
     "moments_actions_desktop_delivered", "Recommendations sent on desktop streams", ["kind"]
@@ -46,6 +53,7 @@ class DesktopHub:
 
     def __init__(self, traces: int = 10_000):
         self._subscribers: dict[asyncio.Event, Agent] = {}
+        self._pops: dict[asyncio.Event, dict[str, CustomerRecord]] = {}
         self._traces: OrderedDict[str, dict[str, str]] = OrderedDict()
         self._trace_limit = traces
 
@@ -62,6 +70,23 @@ class DesktopHub:
                 count += 1
         return count
 
+    def pop_up(self, agent_id: str, record: CustomerRecord) -> int:
+        """Hand `record` to every stream of agent `agent_id` (only the customer's latest
+        record waits, however many came); returns how many streams."""
+        count = 0
+        for bell, agent in list(self._subscribers.items()):
+            if agent.id == agent_id:
+                waiting = self._pops.setdefault(bell, {})
+                waiting.pop(record.customer_id, None)  # the newest goes to the back
+                waiting[record.customer_id] = record
+                bell.set()
+                count += 1
+        return count
+
+    def take_pops(self, bell: asyncio.Event) -> list[CustomerRecord]:
+        """The records waiting for the stream of `bell`, oldest first; they are taken."""
+        return list(self._pops.pop(bell, {}).values())
+
     def trace(self, recommendation_id: str) -> dict[str, str] | None:
         return self._traces.get(recommendation_id)
 
@@ -74,6 +99,7 @@ class DesktopHub:
             yield bell
         finally:
             del self._subscribers[bell]
+            self._pops.pop(bell, None)
             SUBSCRIBERS.dec()
 
 
@@ -85,19 +111,28 @@ async def follow(
     clock: Callable[[], datetime],
     poll_s: float = 2.0,
     page: int = 200,
-) -> AsyncGenerator[StoredRecommendation]:
-    """Every recommendation for `agent` after position `after`, then each new one, forever.
+    live: Callable[[], Awaitable[list[CustomerRecord]]] | None = None,
+) -> AsyncGenerator[DesktopItem]:
+    """Every recommendation for `agent` after position `after`, then each new one, forever;
+    and the customer records popped up for the agent, as they come.
 
     `after` 0 means a fresh desktop: it first gets what is open and unexpired, then
-    everything committed after it connected. Positions only grow, so nothing is sent
-    twice on one stream.
+    everything committed after it connected. Positions only grow, so no recommendation is
+    sent twice on one stream. With `live`, the stream starts with the customers the agent
+    is on a live contact with now (on every connection: a pop missed while away is not
+    lost).
     """
     async with hub.subscribe(agent) as bell:
+        if live is not None:
+            for record in await live():
+                yield record
         open_until = await store.desktop_head() if after <= 0 else 0
         cursor = max(after, 0)
         kind = "backlog"
         while True:
             bell.clear()  # a ring during the read below makes the next wait return at once
+            for record in hub.take_pops(bell):
+                yield record
             rows = await store.desktop_page(agent, cursor, open_until, clock(), page)
             for stored in rows:
                 assert stored.position is not None and stored.position > cursor

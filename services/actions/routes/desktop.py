@@ -1,8 +1,12 @@
-"""The agent's live streams (SSE and WebSocket) and the `/desktop` page.
+"""The agent's live streams (SSE and WebSocket): recommendations and screen-pops.
 
 Both streams follow the agent's recommendations from the last position the desktop saw
-(SSE `Last-Event-ID`, WebSocket `last_seq`; see adapters/push.py): a reconnect gets
-everything it missed, in order, exactly once, however much that is.
+(SSE `Last-Event-ID`, or `?last_event_id=` for a new EventSource; WebSocket `last_seq`;
+see adapters/push.py): a reconnect gets everything it missed, in order, exactly once,
+however much that is. Between them come `customer` events: the customers the agent is on
+a call with when the stream opens, then each change of them (consumers/screen_pop.py).
+A stream is opened with a ticket (routes/tickets.py), a Bearer header, or, for old
+clients, `?access_token=`.
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from sse_starlette.sse import EventSourceResponse
 
-from services.actions.adapters.push import DesktopHub, follow
+from schemas.customers import CustomerRecord
+from services.actions.adapters.push import DesktopHub, DesktopItem, follow
 from services.actions.adapters.repository import Repository
+from services.actions.domain.cockpit import still_live
 from services.actions.domain.desktop import Agent, StoredRecommendation, origin_allowed
-from services.actions.routes.deps import AgentDep, agent_for_token, bearer_token, runtime_of
+from services.actions.routes.deps import runtime_of
+from services.actions.routes.tickets import StreamAgentDep, agent_for_stream
 from services.plumbing.problems import Problem
 
 router = APIRouter()
@@ -42,19 +47,32 @@ def entry(stored: StoredRecommendation, hub: DesktopHub | None = None) -> dict[s
     return body
 
 
+def customer_entry(record: CustomerRecord, agent: Agent) -> dict[str, Any]:
+    """A screen-pop: the customer's record, and whether this agent is on the call now."""
+    contact = record.live_contact
+    on_call = contact is not None and contact.agent_id == agent.id
+    return {**record.model_dump(mode="json"), "on_call": on_call}
+
+
 def resume_point(value: str | int | None) -> int:
     if isinstance(value, int):
         return max(value, 0)
     return int(value) if value and value.isdigit() else 0
 
 
-def stream(
-    request: Request | WebSocket, agent: Agent, after: int
-) -> AsyncGenerator[StoredRecommendation]:
+def stream(request: Request | WebSocket, agent: Agent, after: int) -> AsyncGenerator[DesktopItem]:
     runtime = runtime_of(request)
     store: Repository | None = runtime.repository
     if store is None:
         raise Problem(503, "Not ready", "database not connected")
+    customers = runtime.customers
+
+    async def live() -> list[CustomerRecord]:
+        if customers is None:
+            return []
+        now = datetime.now(UTC)
+        return [r for r in await customers.on_live_contact_with(agent.id) if still_live(r, now)]
+
     return follow(
         store,
         runtime.hub,
@@ -62,25 +80,37 @@ def stream(
         after,
         clock=lambda: datetime.now(UTC),
         poll_s=runtime.settings.actions_desktop_poll_s,
+        live=live,
     )
 
 
-@router.get("/v1/desktop/stream", summary="Live recommendations (Server-Sent Events)")
+@router.get("/v1/desktop/stream", summary="Live recommendations and screen-pops (SSE)")
 async def desktop_stream(
     request: Request,
-    agent: AgentDep,
+    agent: StreamAgentDep,
     last_event_id: Annotated[str | None, Header()] = None,
+    resume_after: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            description="For a new EventSource, which cannot set Last-Event-ID: resume here.",
+        ),
+    ] = None,
 ) -> EventSourceResponse:
     hub = runtime_of(request).hub
-    recommendations = stream(request, agent, resume_point(last_event_id))
+    items = stream(request, agent, resume_point(last_event_id or resume_after))
 
     async def events() -> AsyncIterator[dict[str, Any]]:
-        async with contextlib.aclosing(recommendations):
-            async for stored in recommendations:
+        async with contextlib.aclosing(items):
+            async for item in items:
+                if isinstance(item, CustomerRecord):
+                    # No id: a desktop resumes by recommendation position only.
+                    yield {"event": "customer", "data": json.dumps(customer_entry(item, agent))}
+                    continue
                 yield {
-                    "id": str(stored.position),
+                    "id": str(item.position),
                     "event": "recommendation",
-                    "data": json.dumps(entry(stored, hub)),
+                    "data": json.dumps(entry(item, hub)),
                 }
 
     return EventSourceResponse(events(), ping=15)
@@ -88,7 +118,10 @@ async def desktop_stream(
 
 @router.websocket("/v1/desktop/ws")
 async def desktop_ws(
-    websocket: WebSocket, access_token: str | None = None, last_seq: int = 0
+    websocket: WebSocket,
+    access_token: str | None = None,
+    ticket: str | None = None,
+    last_seq: int = 0,
 ) -> None:
     runtime = runtime_of(websocket)
     store = runtime.repository
@@ -101,17 +134,16 @@ async def desktop_ws(
     try:
         if store is None or runtime.people is None:
             raise Problem(503, "Not ready", "database not connected")
-        agent = await agent_for_token(
-            runtime.people, bearer_token(websocket.headers.get("authorization")) or access_token
-        )
+        authorization = websocket.headers.get("authorization")
+        agent = await agent_for_stream(websocket, authorization, ticket, access_token)
     except Problem as problem:
         await websocket.close(code=4401 if problem.status == 401 else 1013, reason=problem.detail)
         return
     await websocket.accept()
-    recommendations = stream(websocket, agent, resume_point(last_seq))
+    items = stream(websocket, agent, resume_point(last_seq))
     # The desktop sends nothing we need, but reading is how a disconnect is noticed.
     receiver = asyncio.create_task(websocket.receive_text())
-    sender = asyncio.create_task(_send_all(websocket, recommendations, runtime.hub))
+    sender = asyncio.create_task(_send_all(websocket, items, runtime.hub, agent))
     try:
         while True:
             done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
@@ -129,14 +161,11 @@ async def desktop_ws(
 
 
 async def _send_all(
-    websocket: WebSocket, recommendations: AsyncGenerator[StoredRecommendation], hub: DesktopHub
+    websocket: WebSocket, items: AsyncGenerator[DesktopItem], hub: DesktopHub, agent: Agent
 ) -> None:
-    async with contextlib.aclosing(recommendations):
-        async for stored in recommendations:
-            await websocket.send_json({"type": "recommendation", **entry(stored, hub)})
-
-
-@router.get("/desktop", response_class=HTMLResponse, summary="The agent's desktop page")
-async def desktop_page() -> HTMLResponse:
-    page = resources.files("services.actions") / "static" / "desktop.html"
-    return HTMLResponse(page.read_text())
+    async with contextlib.aclosing(items):
+        async for item in items:
+            if isinstance(item, CustomerRecord):
+                await websocket.send_json({"type": "customer", **customer_entry(item, agent)})
+            else:
+                await websocket.send_json({"type": "recommendation", **entry(item, hub)})
