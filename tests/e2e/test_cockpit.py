@@ -61,16 +61,20 @@ async def open_desktop(stack: RunningStack, page: Page) -> None:
     await page.wait_for_selector("#status.live", timeout=15_000)
 
 
-async def known(stack: RunningStack, customer: str, moments: int) -> dict[str, Any]:
-    """Wait until actions has the customer's record with `moments` moments."""
+async def known(
+    stack: RunningStack, customer: str, moments: int, signals: int = 0
+) -> dict[str, Any]:
+    """Wait until actions has the customer's record with `moments` moments, and has acted
+    on `signals` of their signals (the two arrive by different topics)."""
 
     async def check() -> dict[str, Any] | None:
         try:
             view: dict[str, Any] = await as_agent(stack, f"/v1/customers/{customer}")
         except AssertionError:
             return None
-        kept = [e for e in view["timeline"] if e["kind"] == "moment"]
-        return view if len(kept) >= moments else None
+        kinds = [e["kind"] for e in view["timeline"]]
+        enough = kinds.count("moment") >= moments and kinds.count("signal") >= signals
+        return view if enough else None
 
     return await eventually(check, 30, f"actions knows {customer}")
 
@@ -83,7 +87,7 @@ async def shot(page: Page, name: str, full_page: bool = True) -> None:
 async def test_a_call_pops_the_customers_cockpit_within_a_second(stack: RunningStack) -> None:
     customer = shown_customer("pop")
     await post(stack, *history(stack, customer, "Ada Brennan", vulnerable=True))
-    await known(stack, customer, 2)
+    await known(stack, customer, 2, signals=1)
     async with chromium() as browser, hanging_up(stack, customer):
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         urls: list[str] = []
