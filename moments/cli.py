@@ -8,6 +8,7 @@ moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
 moments evaluate-health          relationship health against the simulator's churn hazard
+moments report uplift            treated customers against the holdout, with intervals
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\nSmall Moments is running.\n"
             f"  ingest     http://127.0.0.1:{s.ingest_port}  (API docs: /docs)\n"
             f"  desktop    http://127.0.0.1:{s.actions_port}/desktop?token={credentials['agent_token']}\n"
+            f"  ops        http://127.0.0.1:{s.actions_port}/ops#token={credentials['operator_token']}\n"
             f"  signals    http://127.0.0.1:{s.signals_web_port}/metrics\n"
             f"  broker     {stack.bootstrap_servers}\n"
             f"  logs       {stack.logs}\n"
@@ -263,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     from moments.simulate.evaluate import add_parser as add_evaluate_health
 
     add_evaluate_health(commands)
+    from moments.report import add_parser as add_report
+
+    add_report(commands)
     return parser
 
 

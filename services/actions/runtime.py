@@ -17,9 +17,11 @@ from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
 from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
+from services.actions.adapters.reports import ReportStore
 from services.actions.adapters.repository import Repository
 from services.actions.consumers.customers import customers_loop
 from services.actions.consumers.desktops import feed_desktops
+from services.actions.consumers.ops_feed import OpsFeed
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.catalogue import load_catalogue
 from services.actions.domain.policy import ContactPolicy
@@ -57,6 +59,8 @@ class Runtime:
         self.people: People | None = None
         self.customers: CustomerStore | None = None
         self.actions: Actions | None = None
+        self.reports: ReportStore | None = None
+        self.ops_feed: OpsFeed | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.consuming_signals = asyncio.Event()
         self.feeding_desktops = asyncio.Event()
@@ -81,6 +85,7 @@ class Runtime:
         self.repository = Repository(self.pool)
         self.people = People(self.pool)
         self.customers = CustomerStore(self.pool)
+        self.reports = ReportStore(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True
@@ -100,6 +105,8 @@ class Runtime:
             feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),
             "desktop feed",
         )
+        self.ops_feed = OpsFeed(settings, self.topics, self.reports)
+        self._spawn(self.ops_feed.run(), "ops feed")
         self.ops.start()
         log.info("actions started")
 

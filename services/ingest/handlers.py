@@ -33,6 +33,10 @@ REJECTED = Counter(
 DEAD_LETTERED = Counter(
     "moments_ingest_events_dead_lettered", "Invalid events stored on the DLQ", ["path"]
 )
+# Per CloudEvents type (a bounded set: only valid events get here), for the ops page.
+ACCEPTED_BY_TYPE = Counter(
+    "moments_ingest_events_accepted_by_type", "Events acknowledged by the broker", ["type"]
+)
 ACCEPT_SECONDS = Histogram(
     "moments_ingest_accept_seconds",
     "From request start to broker acknowledgement",
@@ -196,6 +200,8 @@ class Ingest:
                 headers={"Retry-After": "2"},
             ) from None
         ACCEPTED.labels("http").inc(len(valid))
+        for _, event in valid:
+            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
         ACCEPT_SECONDS.observe(time.perf_counter() - started)
         rejected = [
             {
@@ -257,6 +263,7 @@ class Ingest:
             await self.publisher.publish([event])
             RECEIVED.labels("kafka").inc()  # counted once done, so a retried message counts once
             ACCEPTED.labels("kafka").inc()
+            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
             return True
         await self.publisher.dead_letter(value or b"", key, headers, problems, "kafka")
         RECEIVED.labels("kafka").inc()

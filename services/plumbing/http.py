@@ -7,7 +7,6 @@ passes, else 503) and `/metrics` (Prometheus). `serve` runs an app factory with 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -15,11 +14,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.plumbing.consuming import exit_status
-
-ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+from services.plumbing.metrics import READY, ReadinessCheck, watch_readiness
 
 
 def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
+    # The same checks feed `moments_ready` in every scrape and ops.metrics snapshot.
+    watch_readiness(ready)
+
     @app.get("/healthz", summary="Alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -31,6 +32,8 @@ def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
     )
     async def readyz() -> JSONResponse:
         checks = await ready()
+        for name, passed in checks.items():
+            READY.labels(name).set(1 if passed else 0)
         return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
