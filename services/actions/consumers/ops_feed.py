@@ -9,7 +9,7 @@ Three loops, each retrying on its own so that operations never take actions down
 - consumer lag: each watched group's committed offsets against the end offsets, every
   OPS_LAG_INTERVAL_S, into `LagHistory` and the `moments_consumer_*` gauges;
 - the store: relationship-health bands and the last day's outcomes per action every
-  10 s, the overall uplift every minute, also as `moments_ops_*` gauges for Prometheus.
+  10 s, the overall uplift every 30 s, also as `moments_ops_*` gauges for Prometheus.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ UPLIFT = Gauge(
     ["metric", "bound"],
 )
 DEAD_LETTERS_KEPT = 20
-STORE_EVERY_S, UPLIFT_EVERY_S = 10.0, 60.0
+STORE_EVERY_S, UPLIFT_EVERY_S = 10.0, 30.0
 
 
 def dead_letter_of(headers: dict[str, bytes]) -> DeadLetter:
