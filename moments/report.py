@@ -41,7 +41,8 @@ def _interval(c: Comparison, interval: Interval | None) -> str:
 
 def table(report: UpliftReport) -> Table:
     shown = Table(title="Uplift against the holdout (treated minus held out)")
-    for column in ("action", "outcome", "treated", "held out", "difference"):
+    shown.add_column("action", overflow="fold")
+    for column in ("outcome", "treated", "held out", "difference"):
         shown.add_column(column)
     shown.add_column("95% single look")
     shown.add_column("95% always valid")

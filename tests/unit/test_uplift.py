@@ -214,3 +214,13 @@ def test_customers_without_a_health_record_are_left_out_of_health_only() -> None
     assert by_metric["retained"].treated.customers + by_metric["retained"].holdout.customers == 100
     assert by_metric["health"].treated.customers + by_metric["health"].holdout.customers == 90
     assert by_metric["health"].difference == 0.0
+
+
+def test_intervals_never_reach_past_what_is_possible() -> None:
+    share = compare(RETAINED, [1.0, 0.0, 1.0], [0.0, 1.0])
+    assert share.always_valid is not None and share.interval is not None
+    assert share.always_valid.low == -1.0 and share.always_valid.high == 1.0  # cut to the range
+    assert -1.0 <= share.interval.low <= share.interval.high <= 1.0
+    health = compare(HEALTH, [90.0, 10.0, 50.0], [0.0, 100.0])
+    assert health.always_valid is not None
+    assert health.always_valid.low == -100.0 and health.always_valid.high == 100.0

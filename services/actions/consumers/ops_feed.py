@@ -66,6 +66,7 @@ UPLIFT = Gauge(
 )
 DEAD_LETTERS_KEPT = 20
 STORE_EVERY_S, UPLIFT_EVERY_S = 10.0, 30.0
+FORGET_AFTER_S = 600.0  # a process silent this long is gone, not just slow
 
 
 def dead_letter_of(headers: dict[str, bytes]) -> DeadLetter:
@@ -108,7 +109,7 @@ class OpsFeed:
     def view(self) -> dict[str, Any]:
         """The dashboard document, as of now."""
         now = self.clock()
-        self.history.forget_silent(now, after_s=600)
+        self.history.forget_silent(now, after_s=FORGET_AFTER_S)
         return dashboard(
             self.history,
             self.lag,
@@ -217,6 +218,9 @@ class OpsFeed:
 
     async def _read_store(self) -> None:
         now = self.clock()
+        # Processes replaced long ago (restarts get new pids) are dropped even when
+        # nobody opens the page.
+        self.history.forget_silent(now, after_s=FORGET_AFTER_S)
         if now - self._uplift_at >= UPLIFT_EVERY_S:
             customers = await self.reports.decided_customers()
             report = await asyncio.to_thread(

@@ -31,6 +31,9 @@ BOOTSTRAP_RESAMPLES = 2000
 # The mixture's spread: the size of effect the sequence is tuned to find soonest. Five
 # percentage points for shares, five health points for the score.
 MIXTURE_SD = {"proportion": 0.05, "mean": 5.0}
+# How far apart two groups can possibly be: shares by 1, health scores (0-100) by 100. An
+# interval is cut to that range, which keeps its coverage and drops impossible values.
+REACH = {"proportion": 1.0, "mean": 100.0}
 
 METHOD = (
     "A customer is in the holdout by a salted hash of their id (ACTIONS_HOLDOUT_PERCENT of "
@@ -161,9 +164,9 @@ def compare(
         else:
             interval = bootstrap_interval(treated, holdout, confidence, seed)
             variance = float(np.var(treated, ddof=1) / nt + np.var(holdout, ddof=1) / nh)
-        always_valid = confidence_sequence(
-            difference, variance, confidence, MIXTURE_SD[outcome.kind]
-        )
+        reach = REACH[outcome.kind]
+        unbounded = confidence_sequence(difference, variance, confidence, MIXTURE_SD[outcome.kind])
+        always_valid = Interval(low=max(-reach, unbounded.low), high=min(reach, unbounded.high))
     verdict, summary = verdict_of(
         outcome, t_fig, h_fig, difference, interval, always_valid, min_group_size
     )
