@@ -9,7 +9,8 @@ Three loops, each retrying on its own so that operations never take actions down
 - consumer lag: each watched group's committed offsets against the end offsets, every
   OPS_LAG_INTERVAL_S, into `LagHistory` and the `moments_consumer_*` gauges;
 - the store: relationship-health bands and the last day's outcomes per action every
-  10 s, the overall uplift every 30 s, also as `moments_ops_*` gauges for Prometheus.
+  10 s, the overall uplift every 30 s (less often when it is costly), also as
+  `moments_ops_*` gauges for Prometheus.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from services.actions.domain.dashboard import ActionFigures, DeadLetter, StoreFi
 from services.actions.domain.hops import hop_seconds
 from services.actions.domain.lag import LagHistory, PartitionLag
 from services.actions.domain.operations import MetricsHistory
-from services.actions.domain.uplift import uplift_report
+from services.actions.domain.uplift import action_uplift
 from services.actions.settings import Settings
 from services.plumbing.kafka import make_consumer
 
@@ -100,7 +101,7 @@ class OpsFeed:
         self.store: StoreFigures | None = None
         self.uplift: ActionUplift | None = None
         self.started_at = clock()
-        self._uplift_at = 0.0
+        self._uplift_at, self._uplift_cost_s = 0.0, 0.0
         groups = dict(settings.ops_consumer_groups)
         groups.setdefault(settings.actions_group, ["signals"])
         groups.setdefault(f"{settings.actions_group}-customers", ["customers"])
@@ -221,13 +222,13 @@ class OpsFeed:
         # Processes replaced long ago (restarts get new pids) are dropped even when
         # nobody opens the page.
         self.history.forget_silent(now, after_s=FORGET_AFTER_S)
-        if now - self._uplift_at >= UPLIFT_EVERY_S:
+        # Every 30 s, or less often when it is costly: at most 5% of the time, per replica.
+        if now - self._uplift_at >= max(UPLIFT_EVERY_S, 20 * self._uplift_cost_s):
+            started = time.monotonic()
             customers = await self.reports.decided_customers()
-            report = await asyncio.to_thread(
-                uplift_report, customers, datetime.fromtimestamp(now, UTC)
-            )
-            self.uplift, self._uplift_at = report.overall, now
-            for comparison in report.overall.comparisons:
+            self.uplift = await asyncio.to_thread(action_uplift, None, customers)
+            self._uplift_at, self._uplift_cost_s = now, time.monotonic() - started
+            for comparison in self.uplift.comparisons:
                 if comparison.difference is not None and comparison.always_valid is not None:
                     UPLIFT.labels(comparison.metric, "difference").set(comparison.difference)
                     UPLIFT.labels(comparison.metric, "low").set(comparison.always_valid.low)
