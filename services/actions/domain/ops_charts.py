@@ -40,7 +40,15 @@ def rounded(values: Sequence[float | None], scale: float = 1.0) -> list[float | 
 def chart(
     title: str, unit: str, times: list[float], lines: Mapping[str, Sequence[float | None]]
 ) -> dict[str, Any]:
-    return {"title": title, "unit": unit, "times": times, "lines": lines}
+    # Three decimals are more than a chart can show, and half as much for the page to fetch.
+    return {
+        "title": title,
+        "unit": unit,
+        "times": [round(t, 1) for t in times],
+        "lines": {
+            name: [None if v is None else round(v, 3) for v in line] for name, line in lines.items()
+        },
+    }
 
 
 def _zero_filled(lines: Mapping[str, Sequence[float | None]]) -> dict[str, list[float | None]]:
