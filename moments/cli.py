@@ -9,6 +9,7 @@ moments topics                   create the Kafka topics (KAFKA_* from the envir
 moments simulate                 a simulated customer population sending events
 moments evaluate-health          relationship health against the simulator's churn hazard
 moments customers erase ID       erase a customer everywhere (operator credential)
+moments report uplift            treated customers against the holdout, with intervals
 """
 
 from __future__ import annotations
@@ -16,12 +17,32 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from moments.commands import agents, customers, keys, migrate, operators, run, topics
+from moments.commands import (
+    agents,
+    customers,
+    keys,
+    migrate,
+    operators,
+    report,
+    run,
+    topics,
+)
 from moments.simulate import cli as simulate
 from moments.simulate import evaluate as evaluate_health
 
 # Each command is a module with `add_parser(commands)`; this is the order `--help` lists.
-COMMANDS = (run, keys, agents, operators, migrate, topics, simulate, evaluate_health, customers)
+COMMANDS = (
+    run,
+    keys,
+    agents,
+    operators,
+    migrate,
+    topics,
+    simulate,
+    evaluate_health,
+    customers,
+    report,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

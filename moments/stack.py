@@ -126,6 +126,8 @@ class Stack:
             "KAFKA_TOPIC_PARTITIONS": str(s.kafka_topic_partitions),
             "KAFKA_TOPIC_PREFIX": s.kafka_topic_prefix,
             "ACTIONS_CATALOGUE": str(s.actions_catalogue),
+            # Snapshots every 2 s locally, so the ops page moves while you watch it.
+            "OPS_INTERVAL_S": os.environ.get("OPS_INTERVAL_S", "2"),
             "PYTHONUNBUFFERED": "1",
         }
 

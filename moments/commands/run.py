@@ -37,6 +37,7 @@ def handle(args: argparse.Namespace) -> int:
             f"\nSmall Moments is running.\n"
             f"  ingest     http://127.0.0.1:{s.ingest_port}  (API docs: /docs)\n"
             f"  desktop    http://127.0.0.1:{s.actions_port}/desktop#token={credentials['agent_token']}\n"
+            f"  ops        http://127.0.0.1:{s.actions_port}/ops#token={credentials['operator_token']}\n"
             f"  signals    http://127.0.0.1:{s.signals_web_port}/metrics\n"
             f"  broker     {stack.bootstrap_servers}\n"
             f"  logs       {stack.logs}\n"

@@ -14,7 +14,9 @@ from services.actions.routes import (
     desktop,
     desktop_page,
     erasure,
+    ops,
     recommendations,
+    reports,
     tickets,
 )
 from services.actions.runtime import Runtime
@@ -35,6 +37,8 @@ def create_app(settings: Settings) -> FastAPI:
             customers.router,
             recommendations.router,
             erasure.router,
+            reports.router,
+            ops.router,
         ],
     )
 

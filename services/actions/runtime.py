@@ -18,10 +18,12 @@ from services.actions.adapters.erasure import ErasureStore
 from services.actions.adapters.history import CustomerHistory
 from services.actions.adapters.people import People
 from services.actions.adapters.push import DesktopHub
+from services.actions.adapters.reports import ReportStore
 from services.actions.adapters.repository import Repository
 from services.actions.adapters.tickets import StreamTickets
 from services.actions.consumers.customers import customers_loop
 from services.actions.consumers.desktops import feed_desktops
+from services.actions.consumers.ops_feed import OpsFeed
 from services.actions.consumers.screen_pop import ScreenPops, pop_screens
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.catalogue import load_catalogue
@@ -62,6 +64,8 @@ class Runtime:
         self.tickets: StreamTickets | None = None
         self.history: CustomerHistory | None = None
         self.actions: Actions | None = None
+        self.reports: ReportStore | None = None
+        self.ops_feed: OpsFeed | None = None
         self.lifecycle = Lifecycle()
         self.consuming_signals = asyncio.Event()
         self.feeding_desktops = asyncio.Event()
@@ -85,6 +89,7 @@ class Runtime:
         self.customers = CustomerStore(self.pool)
         self.tickets = StreamTickets(self.pool, settings.actions_stream_ticket_s)
         self.history = CustomerHistory(self.pool)
+        self.reports = ReportStore(self.pool)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True
@@ -118,6 +123,8 @@ class Runtime:
             ),
             "screen-pop feed",
         )
+        self.ops_feed = OpsFeed(settings, self.topics, self.reports)
+        self._spawn(self.ops_feed.run(), "ops feed")
         self.ops.start()
         log.info("actions started")
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
+from services.actions.ops_settings import OpsPageSettings
 from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.toml")
 
 
-class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
+class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, OpsPageSettings):
     actions_host: str = Field(default="127.0.0.1", description="Address actions listens on.")
     actions_port: int = Field(default=8081, description="Port actions listens on.")
     actions_catalogue: Path = Field(default=DEFAULT_CATALOGUE, description="Action catalogue.")

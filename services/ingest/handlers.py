@@ -35,6 +35,10 @@ REJECTED = Counter(
 DEAD_LETTERED = Counter(
     "moments_ingest_events_dead_lettered", "Invalid events stored on the DLQ", ["path"]
 )
+# Per CloudEvents type (a bounded set: only valid events get here), for the ops page.
+ACCEPTED_BY_TYPE = Counter(
+    "moments_ingest_events_accepted_by_type", "Events acknowledged by the broker", ["type"]
+)
 ACCEPT_SECONDS = Histogram(
     "moments_ingest_accept_seconds",
     "From request start to broker acknowledgement",
@@ -207,6 +211,8 @@ class Ingest:
                 headers={"Retry-After": "2"},
             ) from None
         ACCEPTED.labels("http").inc(len(valid))
+        for _, event in valid:
+            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
         ACCEPT_SECONDS.observe(time.perf_counter() - started)
         rejected = [
             {
@@ -246,6 +252,8 @@ class Ingest:
                 await self.publisher.dead_letter(value or b"", key, headers, reading, "kafka")
         RECEIVED.labels("kafka").inc(len(messages))
         ACCEPTED.labels("kafka").inc(len(events))
+        for event in events:
+            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
         DEAD_LETTERED.labels("kafka").inc(len(messages) - len(events))
         return [isinstance(r, InteractionEvent) for r in readings]
 

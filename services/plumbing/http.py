@@ -11,7 +11,7 @@ dependencies find it. `serve` runs an app factory with uvicorn.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -22,9 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.plumbing.consuming import exit_status
 from services.plumbing.docs import serve_docs
+from services.plumbing.metrics import READY, ReadinessCheck, watch_readiness
 from services.plumbing.problems import install_problem_handlers
-
-ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
 class Runtime(Protocol):
@@ -68,6 +67,9 @@ def service_app(
 
 
 def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
+    # The same checks feed `moments_ready` in every scrape and ops.metrics snapshot.
+    watch_readiness(ready)
+
     @app.get("/healthz", summary="Alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -79,6 +81,8 @@ def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
     )
     async def readyz() -> JSONResponse:
         checks = await ready()
+        for name, passed in checks.items():
+            READY.labels(name).set(1 if passed else 0)
         return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

@@ -14,15 +14,39 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from schemas.ops import OpsSnapshot
 
 log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+READY = Gauge("moments_ready", "1 while a readiness check passes, 0 while it fails", ["check"])
+_readiness: list[ReadinessCheck] = []
+
+
+def watch_readiness(check: ReadinessCheck) -> None:
+    """The process's /readyz checks, so that every snapshot and scrape carries them."""
+    _readiness[:] = [check]
+
+
+async def refresh_readiness(timeout_s: float = 5.0) -> None:
+    """Run the readiness checks and set `moments_ready{check}`; a hung check reads 0."""
+    for check in _readiness:
+        try:
+            results = await asyncio.wait_for(check(), timeout_s)
+        except Exception:  # a check that cannot answer is a check that fails
+            results = {name: False for name in _known_checks()}
+        for name, passed in results.items():
+            READY.labels(name).set(1 if passed else 0)
+
+
+def _known_checks() -> list[str]:
+    return [s.labels["check"] for f in READY.collect() for s in f.samples]
 
 
 def snapshot(registry: CollectorRegistry = REGISTRY, prefix: str = "moments_") -> dict[str, float]:
@@ -56,6 +80,10 @@ class OpsReporter:
         )
         self._task: asyncio.Task[None] | None = None
 
+    async def _message(self) -> dict[str, Any]:
+        await refresh_readiness()
+        return self.message()
+
     def message(self) -> dict[str, Any]:
         return OpsSnapshot(
             service=self.service,
@@ -69,7 +97,9 @@ class OpsReporter:
             await asyncio.sleep(self.interval_s)
             try:
                 await self.producer().send(
-                    self.topic, json.dumps(self.message()).encode(), key=self.service.encode()
+                    self.topic,
+                    json.dumps(await self._message()).encode(),
+                    key=self.service.encode(),
                 )
             except Exception:  # an ops snapshot must never take the service down
                 log.warning("could not publish ops metrics", exc_info=True)

@@ -3,12 +3,16 @@ and a headless Debian Chromium (never a downloaded browser) that loads only the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +23,7 @@ import httpx
 import psutil
 from playwright.async_api import Browser, async_playwright
 
+from moments.processes import free_port, poll, start_process
 from services.actions.domain.policy import in_holdout
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -195,3 +200,52 @@ def npm_package(name: str, file: str) -> Path:
     path = prefix / "node_modules" / name / file
     assert path.is_file(), f"{path} is missing: `make test-e2e` installs {name}"
     return path
+
+
+def launched(home: Path, *arguments: str) -> Iterator[RunningStack]:
+    """`moments run` with `arguments` on free ports under `home`, until the caller is done;
+    then Ctrl-C, and nothing it started may still run (a frozen process is thawed first,
+    as it could not stop when asked to)."""
+    ports = {name: free_port() for name in ("INGEST_PORT", "ACTIONS_PORT", "SIGNALS_WEB_PORT")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    env.update({k: str(v) for k, v in ports.items()})
+    env.update(MOMENTS_HOME=str(home), MOMENTS_BROKER_PORT=str(free_port()))
+    log = (home / "launcher.log").open("wb")
+    started = time.monotonic()
+    process = start_process([sys.executable, "-m", "moments", "run", *arguments], log, env)
+    try:
+
+        async def says_it_is_running() -> bool:
+            if process.poll() is not None:
+                raise AssertionError((home / "launcher.log").read_text(errors="replace"))
+            return b"Small Moments is running" in (home / "launcher.log").read_bytes()
+
+        asyncio.run(poll(says_it_is_running, 90, "moments run to be ready", every_s=0.1))
+        credentials = json.loads((home / "dev-credentials.json").read_text())
+        yield RunningStack(
+            process,
+            home,
+            credentials,
+            f"http://127.0.0.1:{ports['INGEST_PORT']}",
+            f"http://127.0.0.1:{ports['ACTIONS_PORT']}",
+            time.monotonic() - started,
+        )
+    finally:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        for child in descendants:
+            if running(child.pid) and child.status() == psutil.STATUS_STOPPED:
+                child.send_signal(signal.SIGCONT)
+        postmaster = home / "postgres" / "postmaster.pid"
+        pg_pid = int(postmaster.read_text().split()[0]) if postmaster.exists() else None
+        process.send_signal(signal.SIGINT)
+        code = process.wait(60)
+        log.close()
+        alive = [p for p in descendants if running(p.pid)]
+        assert code == 0, (home / "launcher.log").read_text(errors="replace")
+        assert not alive, f"still running after Ctrl-C: {[p.cmdline() for p in alive]}"
+        assert {"broker", "ingest", "signals", "actions"} <= {
+            Path(p).stem for p in os.listdir(home / "logs")
+        }
+        assert pg_pid is not None and not running(pg_pid)
