@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.actions.routes import desktop, recommendations
+from services.actions.routes import desktop, next_best_action, outcomes, recommendations
 from services.actions.runtime import Runtime
 from services.actions.settings import Settings
 from services.plumbing.http import add_operations_routes
@@ -41,6 +41,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(desktop.router)
     app.include_router(recommendations.router)
+    app.include_router(outcomes.router)
+    app.include_router(next_best_action.router)
     add_operations_routes(app, runtime.ready)
     return app
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from schemas.recommendations import Outcome, OutcomeRequest
+from services.actions.domain.decisioning.scripts import PathInvalid
 from services.actions.domain.desktop import may_see
 from services.actions.handlers import RecommendationUnknown
 from services.actions.routes.deps import ActionsDep, AgentDep, RepositoryDep
@@ -41,6 +42,13 @@ async def post_outcome(
         return await actions.record_outcome(recommendation_id, body, agent)
     except RecommendationUnknown:
         raise Problem(404, "Not found", f"no recommendation {recommendation_id}") from None
+    except PathInvalid as invalid:  # the path does not follow the recommendation's guide
+        raise Problem(
+            422,
+            "Invalid path",
+            str(invalid),
+            errors=[{"field": invalid.field, "reason": invalid.reason}],
+        ) from None
 
 
 @router.get(
