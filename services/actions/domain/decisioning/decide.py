@@ -95,7 +95,7 @@ class Decision:
 def _contender(
     entry: CatalogueEntry,
     triggering: list[Signal],
-    live_issues: dict[str, PastRecommendation],
+    live_issues: dict[str, list[PastRecommendation]],
     moment: Moment,
     history: CustomerHistory,
     catalogue: Catalogue,
@@ -106,10 +106,12 @@ def _contender(
     profile = moment.profile
     if not fresh:
         issue = issue_of(triggering[0])
-        open_one = live_issues[issue].recommendation
+        answering = live_issues[issue]
+        # name the one on this action's own channel, if there is one
+        open_one = next((r for r in answering if r.channel == entry.channel.value), answering[0])
         refusal: str | None = (
-            f"Its issue {issue} already has an open recommendation ({open_one.action.code}),"
-            " which this moment strengthens"
+            f"Its issue {issue} already has an open recommendation"
+            f" ({open_one.action_code} on {open_one.channel}), which this moment strengthens"
         )
         return arbitration.Contender(entry, tuple(triggering), refusal)
     condition = catalogue.conditions.get(entry.code)
@@ -141,7 +143,11 @@ def decide(
     """`counted`: recommendations to count against the caps besides the history's."""
     at, profile = moment.at, moment.profile
     live = [r for r in history.recommendations if r.live_at(at)]
-    live_issues = {issue: r for r in live for issue in r.issues}
+    # While a recommendation (on any channel) answers an issue, a repeat adds no other.
+    live_issues: dict[str, list[PastRecommendation]] = {}
+    for past in live:
+        for issue in past.issues:
+            live_issues.setdefault(issue, []).append(past)
     strengthened = []
     for past in live:
         repeats = [s for s in moment.signals if issue_of(s) in past.issues]
