@@ -210,3 +210,11 @@ def test_a_path_off_the_guide_is_refused_naming_the_choice(
     with pytest.raises(PathInvalid) as caught:
         walk(guide(), path)
     assert caught.value.field == field and words in caught.value.reason
+
+
+def test_the_simulated_customers_have_a_propensity_for_every_catalogue_action() -> None:
+    from moments.simulate.domain.population import ADDED_PROPENSITY, BASE_PROPENSITY
+
+    known = {*BASE_PROPENSITY, *ADDED_PROPENSITY}
+    assert {action.code for action in SHIPPED} <= known
+    assert not set(BASE_PROPENSITY) & set(ADDED_PROPENSITY)
