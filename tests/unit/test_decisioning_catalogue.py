@@ -218,3 +218,12 @@ def test_the_simulated_customers_have_a_propensity_for_every_catalogue_action() 
     known = {*BASE_PROPENSITY, *ADDED_PROPENSITY}
     assert {action.code for action in SHIPPED} <= known
     assert not set(BASE_PROPENSITY) & set(ADDED_PROPENSITY)
+
+
+def test_the_readme_documents_every_name_a_condition_may_use() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Writing a catalogue entry", 1)[1].split("\n## ", 1)[0]
+    for name in VOCABULARY:
+        assert f"| `{name}` |" in section, name

@@ -52,7 +52,10 @@ VOCABULARY: dict[str, tuple[Any, str]] = {
         "products the customer cancelled in the last N days",
     ),
     "occurrences": (DataType.FLOAT, "the most times an issue of this moment has come up"),
-    "unresolved_contacts_7d": (DataType.FLOAT, "contacts ended without a fix in 7 days"),
+    "unresolved_contacts_7d": (
+        DataType.FLOAT,
+        "contacts ended without a fix in 7 days (per the latest repeat-contact signal)",
+    ),
     "repeat_contact_reason": (DataType.STRING, "what most of the week's contacts were about"),
     "price_rise_percent": (DataType.FLOAT, "this moment's renewal rise, 0 without one"),
     "renewal_above_new_customer_price": (
