@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import Counter, Histogram
-
 from schemas.decisions import NextBestAction
 from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
 from schemas.recommendations import ChannelOutcomeRequest, Outcome, OutcomeRequest
@@ -34,25 +32,19 @@ from services.actions.domain.decisioning.learning import reward
 from services.actions.domain.decisioning.moments import asked_moment
 from services.actions.domain.decisioning.scripts import walk
 from services.actions.domain.desktop import Agent, StoredRecommendation
+from services.actions.metrics import (
+    DECISION_SECONDS,
+    LEARNED,
+    OUTCOMES,
+    RECOMMENDATIONS,
+    SIGNALS,
+    STRENGTHENED,
+)
 from services.actions.ports import Clock, Learned, Lesson, Message, Publisher, RecommendationStore
 from services.plumbing.ids import keyed_id, stable_id
 
 log = logging.getLogger(__name__)
 
-SIGNALS = Counter("moments_actions_signals", "Signals received", ["outcome"])
-RECOMMENDATIONS = Counter(
-    "moments_actions_recommendations", "Recommendations made", ["channel", "holdout"]
-)
-STRENGTHENED = Counter(
-    "moments_actions_recommendations_strengthened", "Open recommendations a repeat strengthened"
-)
-OUTCOMES = Counter("moments_actions_outcomes", "Outcomes recorded", ["outcome"])
-LEARNED = Counter("moments_actions_outcomes_learned", "Outcomes learned from", ["kind"])
-DECISION_SECONDS = Histogram(
-    "moments_actions_decision_seconds",
-    "Time to decide one customer moment (the pure decision, history already loaded)",
-    buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1),
-)
 _PASSED_HEADERS = (INGESTED_AT_HEADER, SIGNALLED_AT_HEADER)
 
 
@@ -89,9 +81,12 @@ class Actions:
         self._relay_lock = asyncio.Lock()
 
     def decide(self, moment: Moment, history: CustomerHistory, tallies: Tallies) -> Decision:
-        started = time.perf_counter()
         rng = self.draws(":".join(s.id for s in moment.signals) or moment.customer_id)
-        decision = decide(moment, history, self.catalogue, self.policy, tallies, rng, self.clock())
+        return decide(moment, history, self.catalogue, self.policy, tallies, rng, self.clock())
+
+    def _timed(self, moment: Moment, history: CustomerHistory, tallies: Tallies) -> Decision:
+        started = time.perf_counter()
+        decision = self.decide(moment, history, tallies)
         DECISION_SECONDS.observe(time.perf_counter() - started)
         return decision
 
@@ -118,7 +113,7 @@ class Actions:
                 histories = await unit.histories(list(by_customer), since)
                 tallies = await unit.tallies()
                 decisions = [
-                    self.decide(m, histories.get(m.customer_id, CustomerHistory()), tallies)
+                    self._timed(m, histories.get(m.customer_id, CustomerHistory()), tallies)
                     for m in moments
                 ]
             to_publish = await unit.save(decisions, self.clock())

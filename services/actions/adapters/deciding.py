@@ -43,7 +43,8 @@ async def load_histories(
         since,
     )
     recommendations = await connection.fetch(
-        "select customer_id, status, payload, moment_at, open_until from recommendations"
+        "select customer_id, status, payload, issues, moment_at, open_until"
+        " from recommendations"
         " where customer_id = any($1) and (moment_at >= $2 or status in"
         " ('open', 'accepted', 'snoozed')) order by moment_at, seq",
         ids,
@@ -63,9 +64,12 @@ async def load_histories(
     for row in signals:
         found[row["customer_id"]]["signals"].append(Signal.model_validate(row["payload"]))
     for row in recommendations:
+        rec = Recommendation.model_validate(row["payload"])
+        if not rec.issues and row["issues"]:  # decided before recommendations named them
+            rec = rec.model_copy(update={"issues": list(row["issues"])})
         found[row["customer_id"]]["recommendations"].append(
             PastRecommendation(
-                Recommendation.model_validate(row["payload"]),
+                rec,
                 row["status"],
                 row["moment_at"],
                 row["open_until"],

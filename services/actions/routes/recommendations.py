@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -57,10 +56,10 @@ async def post_outcome(
     summary="A customer's open and recent recommendations (screen pop)",
 )
 async def customer_recommendations(
-    customer_id: str, agent: AgentDep, store: RepositoryDep
+    customer_id: str, agent: AgentDep, store: RepositoryDep, actions: ActionsDep
 ) -> CustomerRecommendations:
     stored = [s for s in await store.for_customer(customer_id) if may_see(agent, s.recommendation)]
-    now = datetime.now(UTC)
+    now = actions.clock()
     open_ = [entry(s) for s in stored if s.status == "open" and s.recommendation.expires_at > now]
     return CustomerRecommendations(
         customer_id=customer_id, open=open_, recent=[entry(s) for s in stored]
