@@ -174,10 +174,14 @@ def one_customer_per_partition(run_id: str, partitions: int = 6) -> list[int]:
 
 
 def owns_partitions(process: ServiceProcess, topic: str) -> bool:
-    """True when the member's latest assignment, as plumbing.kafka.LoggedAssignment logs
-    it, includes `topic`."""
-    lines = re.findall(r"partitions assigned: (.*)", process.log_tail(400))
-    return bool(lines) and f"{topic}[" in lines[-1]
+    """True when the member's latest assignment in the group that reads `topic`, as
+    plumbing.kafka.LoggedAssignment logs it, includes `topic`. A process is a member of
+    several groups (actions reads `signals`, `customers` and `outcomes` in three), which
+    log their assignments in no particular order."""
+    assigned = re.findall(r"group (\S+): partitions assigned: (.*)", process.log_tail(400))
+    groups = {group for group, parts in assigned if f"{topic}[" in parts}
+    latest = [parts for group, parts in assigned if group in groups]
+    return bool(latest) and f"{topic}[" in latest[-1]
 
 
 @pytest.mark.parametrize("victim", ["signals", "actions"])
