@@ -45,8 +45,9 @@ async def load_histories(
     recommendations = await connection.fetch(
         "select customer_id, status, payload, issues, moment_at, open_until"
         " from recommendations"
-        " where customer_id = any($1) and (moment_at >= $2 or status in"
-        " ('open', 'accepted', 'snoozed')) order by moment_at, seq",
+        # the look-back's, and any still answering its issues however old
+        " where customer_id = any($1) and (moment_at >= $2 or open_until >= $2)"
+        " order by moment_at, seq",
         ids,
         since,
     )

@@ -19,6 +19,7 @@ update recommendations r set issues = array[coalesce(s.issue, s.type)],
     moment_at = r.created_at, open_until = r.expires_at
     from signals s where s.id = r.signal_id;
 create index recommendations_customer_moment on recommendations (customer_id, moment_at);
+create index outcomes_customer on outcomes (customer_id);
 
 -- Every decision with its ranked candidates: each one's score and why it won or lost.
 create table decisions (
