@@ -231,7 +231,12 @@ class Actions:
             profile = history.signals[-1].customer
         else:
             return
-        made = follow_on(stored.recommendation, entry, request.path, profile, self.policy, now)
+        source = stored.recommendation
+        moment_at = next(
+            (r.moment_at for r in history.recommendations if r.recommendation.id == source.id),
+            None,
+        )
+        made = follow_on(source, entry, request.path, profile, self.policy, now, moment_at)
         if made is not None:
             async with self.repository.deciding() as unit:
                 await unit.add([made])

@@ -147,6 +147,7 @@ async def test_an_outcome_with_a_path_to_a_follow_on_recommends_the_team_next() 
         r for r in store.rows.values() if r.recommendation.action.code == "care.life_events_team"
     ]
     assert len(team) == 1 and team[0].recommendation.queue == "care"
+    assert team[0].moment_at == card.moment_at  # it counts when the conversation's moment did
     assert "In the conversation: Yes, that is why; Yes, put me through" in (
         team[0].recommendation.why.reasons
     )

@@ -31,9 +31,11 @@ def follow_on(
     profile: CustomerSnapshot,
     policy: ContactPolicy,
     now: datetime,
+    moment_at: datetime | None = None,
 ) -> NewRecommendation | None:
     """The follow-on recommendation of `source` for `entry`, or None if the customer's
-    consents or care needs rule it out. Its id is stable: one per source and action."""
+    consents or care needs rule it out. Its id is stable: one per source and action.
+    It counts at `moment_at`, the event time of the moment `source` answered."""
     if consent_refusal(entry, profile) or vulnerability_refusal(entry, profile):
         return None
     taken = "; ".join(c.answer for c in path if c.answer)
@@ -64,4 +66,5 @@ def follow_on(
         occurrences=source.occurrences,
     )
     anchor = source.why.signals[0].id if source.why.signals else source.id
-    return NewRecommendation(rec, anchor, now, now + life, segment_of(profile))
+    at = moment_at or now
+    return NewRecommendation(rec, anchor, at, at + life, segment_of(profile))
