@@ -227,3 +227,18 @@ def test_the_readme_documents_every_name_a_condition_may_use() -> None:
     section = readme.split("### Writing a catalogue entry", 1)[1].split("\n## ", 1)[0]
     for name in VOCABULARY:
         assert f"| `{name}` |" in section, name
+
+
+def test_the_readme_catalogue_entry_example_loads() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Writing a catalogue entry", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    team = HEAD.replace("care.first", "care.life_events_team").replace(
+        'triggers = ["complaint"]\n', ""
+    )
+    catalogue = parse_catalogue(example + team, origin="README")
+    moving = catalogue.entry("care.moving_home")
+    assert moving is not None and moving.guide is not None
+    assert moving.eligible_when == '"relocation" in life_events_now'
