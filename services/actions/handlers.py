@@ -20,9 +20,15 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.decisions import NextBestAction
 from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
-from schemas.recommendations import ChannelOutcomeRequest, Outcome, OutcomeRequest
+from schemas.recommendations import (
+    ActionChannel,
+    ChannelOutcomeRequest,
+    Outcome,
+    OutcomeRequest,
+)
 from schemas.signals import Signal
 from schemas.topics import Topics
+from services.actions import metrics
 from services.actions.domain.decisioning.catalogue import Catalogue
 from services.actions.domain.decisioning.contact_policy import ContactPolicy
 from services.actions.domain.decisioning.context import CustomerHistory, Moment, Tallies
@@ -32,14 +38,6 @@ from services.actions.domain.decisioning.learning import reward
 from services.actions.domain.decisioning.moments import asked_moment
 from services.actions.domain.decisioning.scripts import walk
 from services.actions.domain.desktop import Agent, StoredRecommendation
-from services.actions.metrics import (
-    DECISION_SECONDS,
-    LEARNED,
-    OUTCOMES,
-    RECOMMENDATIONS,
-    SIGNALS,
-    STRENGTHENED,
-)
 from services.actions.ports import Clock, Learned, Lesson, Message, Publisher, RecommendationStore
 from services.plumbing.ids import keyed_id, stable_id
 
@@ -87,7 +85,7 @@ class Actions:
     def _timed(self, moment: Moment, history: CustomerHistory, tallies: Tallies) -> Decision:
         started = time.perf_counter()
         decision = self.decide(moment, history, tallies)
-        DECISION_SECONDS.observe(time.perf_counter() - started)
+        metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
         return decision
 
     async def on_signals(
@@ -117,13 +115,13 @@ class Actions:
                     for m in moments
                 ]
             to_publish = await unit.save(decisions, self.clock())
-        SIGNALS.labels("new").inc(len(new))
-        SIGNALS.labels("duplicate").inc(len(batch) - len(new))
+        metrics.SIGNALS.labels("new").inc(len(new))
+        metrics.SIGNALS.labels("duplicate").inc(len(batch) - len(new))
         for decision in decisions:
-            STRENGTHENED.inc(len(decision.strengthened))
+            metrics.STRENGTHENED.inc(len(decision.strengthened))
             for made in decision.made:
                 rec = made.recommendation
-                RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
+                metrics.RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
         decided_at = (DECIDED_AT_HEADER, str(int(self.clock().timestamp() * 1000)).encode())
         shown = [(stored, [*_passed(headers, stored), decided_at]) for stored in to_publish]
         async with self._relay_lock:
@@ -203,10 +201,10 @@ class Actions:
             reason=request.reason,
             snooze_until=request.snooze_until,
             path=request.path,
-            channel=rec.channel,
+            channel=ActionChannel.desktop,  # where it came from: the agent's desktop
         )
         if await self.repository.record_outcome(outcome):
-            OUTCOMES.labels(outcome.outcome.value).inc()
+            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
             if leaf is not None and leaf.follow_on is not None:
                 await self._follow_on(stored, leaf.follow_on, request)
         await self.relay()
@@ -260,7 +258,7 @@ class Actions:
             channel=rec.channel,
         )
         if await self.repository.record_outcome(outcome):
-            OUTCOMES.labels(outcome.outcome.value).inc()
+            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
         await self.relay()
         return outcome
 
@@ -269,8 +267,8 @@ class Actions:
         learned = await self.repository.learn(
             [Lesson(o, reward(o.outcome, o.reason)) for o in outcomes]
         )
-        LEARNED.labels("new").inc(learned.learned)
-        LEARNED.labels("replayed").inc(learned.already)
+        metrics.LEARNED.labels("new").inc(learned.learned)
+        metrics.LEARNED.labels("replayed").inc(learned.already)
         if learned.unknown:
             raise RecommendationUnknown(", ".join(learned.unknown))
         return learned

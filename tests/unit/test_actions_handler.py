@@ -142,6 +142,7 @@ async def test_an_outcome_with_a_path_to_a_follow_on_recommends_the_team_next() 
     outcome = await handler.record_outcome(card.recommendation.id, request, AGENT)
 
     assert outcome.path == path and outcome.channel is not None
+    assert outcome.channel.value == "desktop"  # where the agent reported it from
     assert card.status == "accepted"
     team = [
         r for r in store.rows.values() if r.recommendation.action.code == "care.life_events_team"
