@@ -91,6 +91,10 @@ class Why(BaseModel):
 
     signals: list[SignalRef] = Field(description="The signals behind the recommendation.")
     reasons: list[str] = Field(description="The reasons in plain words.")
+    decision: str | None = Field(
+        default=None,
+        description="How it won, in plain words: its score, the parts of it, what it beat.",
+    )
 
 
 class Recommendation(BaseModel):
@@ -113,6 +117,22 @@ class Recommendation(BaseModel):
     )
     created_at: datetime = Field(description="When it was made.")
     expires_at: datetime = Field(description="When it stops being useful.")
+    issues: list[str] = Field(
+        default_factory=list,
+        description="The underlying issues it answers (`Signal.issue`); one open per issue.",
+    )
+    occurrences: int = Field(
+        default=1,
+        ge=1,
+        description="How often its issue has come up; a repeat strengthens the open one.",
+    )
+    score: float | None = Field(
+        default=None, ge=0, description="Its arbitration score when it won (see the README)."
+    )
+    updated_at: datetime | None = Field(
+        default=None,
+        description="When a repeat of its issue last strengthened it (same id, newer content).",
+    )
 
 
 class DeclineReason(StrEnum):
@@ -171,3 +191,21 @@ class Outcome(BaseModel):
     channel: ActionChannel | None = Field(
         default=None, description="The channel the outcome came from."
     )
+
+
+class ChannelOutcomeRequest(BaseModel):
+    """Body of `POST /v1/outcomes`: what a customer did with a recommendation sent to them
+    by email, SMS or push, reported by that channel with its own API key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The channel's own id for this response: re-posting it is harmless.",
+    )
+    recommendation_id: str = Field(max_length=256, description="The recommendation answered.")
+    outcome: OutcomeKind = Field(description="accepted, declined, snoozed or completed.")
+    reason: DeclineReason | None = Field(default=None, description="Why it was declined.")
+    note: str | None = Field(default=None, max_length=2000, description="Free-text note.")
+    snooze_until: datetime | None = Field(default=None, description="Snoozed: until when.")

@@ -1,39 +1,48 @@
-"""What actions does with a signal and with an outcome, independent of HTTP and Kafka loops.
+"""What actions does with signals, outcomes and questions, independent of HTTP and Kafka.
 
-`on_signals` stores a batch of signals once each, decides, stores the recommendations in
-one transaction, then publishes them (the outbox: `relay` publishes whatever a crash or a
-failed publish left unpublished). `record_outcome` stores what the agent did and
-publishes it to `outcomes`.
+`on_signals` records a poll's signals once each and, in the same unit of work, decides
+once per customer moment (decisioning/decide.py) with each customer's history loaded in
+a few batched queries, stores the decisions, then publishes what they made (the outbox:
+`relay` publishes whatever a crash or a failed publish left unpublished).
+`record_outcome` and `record_channel_outcome` store what agents and channels report and
+publish it to `outcomes`; `learn` is the one path that learns from them (the `outcomes`
+loop). `next_best_action` answers what would be decided now, storing nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from aiokafka import AIOKafkaProducer
-from prometheus_client import Counter
-
+from schemas.decisions import NextBestAction
 from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
-from schemas.recommendations import ActionChannel, Outcome, OutcomeRequest, Recommendation
+from schemas.recommendations import (
+    ActionChannel,
+    ChannelOutcomeRequest,
+    Outcome,
+    OutcomeRequest,
+)
 from schemas.signals import Signal
 from schemas.topics import Topics
-from services.actions.adapters.repository import Repository
-from services.actions.domain.catalogue import CatalogueEntry
+from services.actions import metrics
+from services.actions.domain.decisioning.catalogue import Catalogue
+from services.actions.domain.decisioning.contact_policy import ContactPolicy
+from services.actions.domain.decisioning.context import CustomerHistory, Moment, Tallies
+from services.actions.domain.decisioning.decide import Decision, decide
+from services.actions.domain.decisioning.follow_on import follow_on
+from services.actions.domain.decisioning.learning import reward
+from services.actions.domain.decisioning.moments import asked_moment
+from services.actions.domain.decisioning.scripts import walk
 from services.actions.domain.desktop import Agent, StoredRecommendation
-from services.actions.domain.policy import ContactPolicy, decide
-from services.plumbing.ids import stable_id
+from services.actions.ports import Clock, Learned, Lesson, Message, Publisher, RecommendationStore
+from services.plumbing.ids import keyed_id, stable_id
 
 log = logging.getLogger(__name__)
 
-SIGNALS = Counter("moments_actions_signals", "Signals received", ["outcome"])
-RECOMMENDATIONS = Counter(
-    "moments_actions_recommendations", "Recommendations made", ["channel", "holdout"]
-)
-OUTCOMES = Counter("moments_actions_outcomes", "Outcomes recorded", ["outcome"])
 _PASSED_HEADERS = (INGESTED_AT_HEADER, SIGNALLED_AT_HEADER)
 
 
@@ -41,53 +50,85 @@ class RecommendationUnknown(LookupError):
     pass
 
 
+def _passed(
+    headers: dict[str, Sequence[tuple[str, bytes]]], stored: StoredRecommendation
+) -> list[tuple[str, bytes]]:
+    """The hop timestamps of the newest signal behind a recommendation, passed on."""
+    newest = stored.recommendation.why.signals[-1].id if stored.recommendation.why.signals else ""
+    return [h for h in headers.get(newest, ()) if h[0] in _PASSED_HEADERS]
+
+
 class Actions:
     def __init__(
         self,
-        repository: Repository,
-        producer: AIOKafkaProducer,
+        repository: RecommendationStore,
+        publisher: Publisher,
         topics: Topics,
-        catalogue: list[CatalogueEntry],
+        catalogue: Catalogue,
         policy: ContactPolicy,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
+        draws: Callable[[str], random.Random] | None = None,
+        lookback: timedelta = timedelta(days=120),
     ):
-        self.repository, self.producer, self.topics = repository, producer, topics
+        self.repository, self.publisher, self.topics = repository, publisher, topics
         self.catalogue, self.policy, self.clock = catalogue, policy, clock
+        self.lookback = lookback
+        # Seeded per decision from its signals under the id secret: a decision replayed
+        # after a crash draws the same propensities, and no one can predict the draws.
+        self.draws = draws or (lambda key: random.Random(keyed_id(policy.id_secret, "draw", key)))
         self._relay_lock = asyncio.Lock()
+
+    def decide(self, moment: Moment, history: CustomerHistory, tallies: Tallies) -> Decision:
+        rng = self.draws(":".join(s.id for s in moment.signals) or moment.customer_id)
+        return decide(moment, history, self.catalogue, self.policy, tallies, rng, self.clock())
+
+    def _timed(self, moment: Moment, history: CustomerHistory, tallies: Tallies) -> Decision:
+        started = time.perf_counter()
+        decision = self.decide(moment, history, tallies)
+        metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+        return decision
 
     async def on_signals(
         self, batch: Sequence[tuple[Signal, Sequence[tuple[str, bytes]]]]
-    ) -> list[Recommendation]:
-        """Decide a batch of signals in one transaction, then publish what they made.
+    ) -> list[Decision]:
+        """Decide a poll's signals in one unit of work, then publish what they made.
 
         Returns only once every recommendation of these signals is on its topic, so the
         caller may then commit their offsets. A signal seen before (a replay, or a retry
         after a failure) may have left recommendations stored but unpublished: then the
         whole outbox is relayed too.
         """
-        now = self.clock()
         headers = {signal.id: passed for signal, passed in batch}
-        decided = await self.repository.record_signals_and_decide(
-            [signal for signal, _ in batch],
-            lambda signal, recent: decide(signal, self.catalogue, self.policy, recent, now),
-            since=now - timedelta(days=1),
-        )
-        SIGNALS.labels("new").inc(decided.new_signals)
-        SIGNALS.labels("duplicate").inc(decided.known_signals)
-        for _, stored in decided.made:
-            rec = stored.recommendation
-            RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
-        decided_at = (DECIDED_AT_HEADER, str(int(time.time() * 1000)).encode())
-        shown = [
-            (stored, [*(h for h in headers[signal.id] if h[0] in _PASSED_HEADERS), decided_at])
-            for signal, stored in decided.made
-            if not stored.recommendation.holdout
-        ]
+        async with self.repository.deciding() as unit:
+            new = await unit.record_signals([signal for signal, _ in batch])
+            by_customer: dict[str, list[Signal]] = {}
+            for signal in new:
+                by_customer.setdefault(signal.customer_id, []).append(signal)
+            moments = [Moment.of(signals) for signals in by_customer.values()]
+            decisions: list[Decision] = []
+            if moments:
+                since = min(m.at for m in moments) - self.lookback
+                histories = await unit.histories(list(by_customer), since)
+                tallies = await unit.tallies()
+                decisions = [
+                    self._timed(m, histories.get(m.customer_id, CustomerHistory()), tallies)
+                    for m in moments
+                ]
+            to_publish = await unit.save(decisions, self.clock())
+        metrics.SIGNALS.labels("new").inc(len(new))
+        metrics.SIGNALS.labels("duplicate").inc(len(batch) - len(new))
+        for decision in decisions:
+            metrics.STRENGTHENED.inc(len(decision.strengthened))
+            for made in decision.made:
+                rec = made.recommendation
+                metrics.RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
+        decided_at = (DECIDED_AT_HEADER, str(int(self.clock().timestamp() * 1000)).encode())
+        shown = [(stored, [*_passed(headers, stored), decided_at]) for stored in to_publish]
         async with self._relay_lock:
             await self._publish(shown)
-        if decided.known_signals:
+        if len(new) < len(batch):
             await self.relay()
-        return [stored.recommendation for _, stored in decided.made]
+        return decisions
 
     async def _publish(
         self, items: Sequence[tuple[StoredRecommendation, Sequence[tuple[str, bytes]]]]
@@ -102,52 +143,52 @@ class Actions:
         ]
         if desktop:
             await self.repository.assign_desktop_positions(desktop)
-        acks = []
-        for stored, headers in items:
-            rec = stored.recommendation
-            acks.append(
-                await self.producer.send(
-                    self.topics.recommendations(rec.channel.value),
-                    rec.model_dump_json().encode(),
-                    key=rec.customer_id.encode(),
-                    headers=[*headers, (SEQ_HEADER, str(stored.seq).encode())],
+        await self.publisher.publish(
+            [
+                Message(
+                    self.topics.recommendations(stored.recommendation.channel.value),
+                    stored.recommendation.model_dump_json().encode(),
+                    stored.recommendation.customer_id.encode(),
+                    [*headers, (SEQ_HEADER, str(stored.seq).encode())],
                 )
-            )
-        await asyncio.gather(*acks)
+                for stored, headers in items
+            ]
+        )
         if items:
             await self.repository.mark_published([s.recommendation.id for s, _ in items])
 
     async def relay(self, headers: Sequence[tuple[str, bytes]] = ()) -> int:
         """Publish every stored but unpublished recommendation and outcome; returns the count."""
         async with self._relay_lock:  # one publisher at a time, so none is sent twice
-            return await self._relay(headers)
-
-    async def _relay(self, headers: Sequence[tuple[str, bytes]]) -> int:
-        published = 0
-        while batch := await self.repository.unpublished():
-            await self._publish([(stored, headers) for stored in batch])
-            published += len(batch)
-        while outcomes := await self.repository.unpublished_outcomes():
-            acks = [
-                await self.producer.send(
-                    self.topics.outcomes,
-                    outcome.model_dump_json().encode(),
-                    key=outcome.customer_id.encode(),
+            published = 0
+            while batch := await self.repository.unpublished():
+                await self._publish([(stored, headers) for stored in batch])
+                published += len(batch)
+            while outcomes := await self.repository.unpublished_outcomes():
+                await self.publisher.publish(
+                    [
+                        Message(
+                            self.topics.outcomes,
+                            o.model_dump_json().encode(),
+                            o.customer_id.encode(),
+                        )
+                        for o in outcomes
+                    ]
                 )
-                for outcome in outcomes
-            ]
-            await asyncio.gather(*acks)
-            await self.repository.mark_outcomes_published([o.id for o in outcomes])
-            published += len(outcomes)
-        return published
+                await self.repository.mark_outcomes_published([o.id for o in outcomes])
+                published += len(outcomes)
+            return published
 
     async def record_outcome(
         self, recommendation_id: str, request: OutcomeRequest, agent: Agent
     ) -> Outcome:
+        """Store what the agent did (with the path through the guide) and publish it; a
+        path that ends on a leaf with a follow-on recommends that action next."""
         stored = await self.repository.get(recommendation_id)
         if stored is None:
             raise RecommendationUnknown(recommendation_id)
         rec = stored.recommendation
+        leaf = walk(rec.action.guide, request.path) if rec.action.guide is not None else None
         outcome = Outcome(
             id=stable_id("out", rec.id, request.outcome.value, agent.id, request.note or ""),
             recommendation_id=rec.id,
@@ -160,9 +201,92 @@ class Actions:
             reason=request.reason,
             snooze_until=request.snooze_until,
             path=request.path,
-            channel=ActionChannel.desktop,
+            channel=ActionChannel.desktop,  # where it came from: the agent's desktop
         )
         if await self.repository.record_outcome(outcome):
-            OUTCOMES.labels(outcome.outcome.value).inc()
+            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
+            if leaf is not None and leaf.follow_on is not None:
+                await self._follow_on(stored, leaf.follow_on, request)
         await self.relay()
         return outcome
+
+    async def _follow_on(
+        self, stored: StoredRecommendation, code: str, request: OutcomeRequest
+    ) -> None:
+        entry = self.catalogue.entry(code)
+        if entry is None:
+            log.warning(
+                "follow-on %s of %s is not in the catalogue", code, stored.recommendation.id
+            )
+            return
+        now = self.clock()
+        history = await self.repository.history(
+            stored.recommendation.customer_id, now - self.lookback
+        )
+        if history.record is not None:
+            profile = history.record.profile
+        elif history.signals:
+            profile = history.signals[-1].customer
+        else:
+            return
+        source = stored.recommendation
+        moment_at = next(
+            (r.moment_at for r in history.recommendations if r.recommendation.id == source.id),
+            None,
+        )
+        made = follow_on(source, entry, request.path, profile, self.policy, now, moment_at)
+        if made is not None:
+            async with self.repository.deciding() as unit:
+                await unit.add([made])
+
+    async def record_channel_outcome(self, request: ChannelOutcomeRequest, key_id: str) -> Outcome:
+        """Store what a customer did with a recommendation a channel sent, and publish it."""
+        stored = await self.repository.get(request.recommendation_id)
+        if stored is None or stored.recommendation.holdout:
+            raise RecommendationUnknown(request.recommendation_id)
+        rec = stored.recommendation
+        outcome = Outcome(
+            id=stable_id("out", rec.id, key_id, request.id),
+            recommendation_id=rec.id,
+            customer_id=rec.customer_id,
+            action_code=rec.action.code,
+            outcome=request.outcome,
+            note=request.note,
+            recorded_at=self.clock(),
+            reason=request.reason,
+            snooze_until=request.snooze_until,
+            channel=rec.channel,
+        )
+        if await self.repository.record_outcome(outcome):
+            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
+        await self.relay()
+        return outcome
+
+    async def learn(self, outcomes: Sequence[Outcome]) -> Learned:
+        """Learn from outcomes read on `outcomes`: each recommendation teaches once."""
+        learned = await self.repository.learn(
+            [Lesson(o, reward(o.outcome, o.reason)) for o in outcomes]
+        )
+        metrics.LEARNED.labels("new").inc(learned.learned)
+        metrics.LEARNED.labels("replayed").inc(learned.already)
+        if learned.unknown:
+            raise RecommendationUnknown(", ".join(learned.unknown))
+        return learned
+
+    async def next_best_action(self, customer_id: str) -> NextBestAction:
+        """What would be decided for the customer now, from their open issues; nothing
+        is stored or published. A held-out customer is told nothing (their decisions are
+        never shown)."""
+        now = self.clock()
+        history = await self.repository.history(customer_id, now - self.lookback)
+        moment = asked_moment(customer_id, history, now)
+        if moment is None:
+            return NextBestAction(
+                customer_id=customer_id, at=now, explanation=["No open issue to act on now"]
+            )
+        decision = self.decide(moment, history, await self.repository.tallies())
+        if decision.holdout:
+            return NextBestAction(
+                customer_id=customer_id, at=now, explanation=["No open issue to act on now"]
+            )
+        return decision.next_best_action()

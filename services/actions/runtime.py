@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from schemas.topics import Topics
+from services.actions.adapters.channels import ChannelKeys
 from services.actions.adapters.customers import CustomerStore
 from services.actions.adapters.erasure import ErasureStore
 from services.actions.adapters.history import CustomerHistory
 from services.actions.adapters.people import People
+from services.actions.adapters.publisher import KafkaPublisher
 from services.actions.adapters.push import DesktopHub
 from services.actions.adapters.reports import ReportStore
 from services.actions.adapters.repository import Repository
@@ -24,13 +27,14 @@ from services.actions.adapters.tickets import StreamTickets
 from services.actions.consumers.customers import customers_loop
 from services.actions.consumers.desktops import feed_desktops
 from services.actions.consumers.ops_feed import OpsFeed
+from services.actions.consumers.outcomes import outcomes_loop
 from services.actions.consumers.screen_pop import ScreenPops, pop_screens
 from services.actions.consumers.signals import signals_loop
-from services.actions.domain.catalogue import load_catalogue
-from services.actions.domain.policy import ContactPolicy
+from services.actions.domain.decisioning.catalogue import load_catalogue
+from services.actions.domain.decisioning.contact_policy import ChannelCap, ContactPolicy
 from services.actions.erasure import CustomerErasure
 from services.actions.handlers import Actions
-from services.actions.settings import Settings
+from services.actions.settings import Settings, quiet_hours
 from services.plumbing.database import (
     database_reachable,
     pool_when_ready,
@@ -42,17 +46,35 @@ from services.plumbing.metrics import OpsReporter
 log = logging.getLogger(__name__)
 
 
+def contact_policy(settings: Settings) -> ContactPolicy:
+    quiet_from, quiet_until = quiet_hours(settings.actions_quiet_hours)
+    return ContactPolicy(
+        max_per_customer_per_day=settings.actions_max_per_customer_per_day,
+        holdout_percent=settings.actions_holdout_percent,
+        holdout_salt=settings.actions_holdout_salt,
+        id_secret=settings.actions_id_secret.get_secret_value(),
+        channel_caps={
+            channel: ChannelCap(cap.day, cap.week)
+            for channel, cap in settings.actions_channel_caps.items()
+        },
+        action_max_per_day=settings.actions_action_max_per_day,
+        action_max_per_week=settings.actions_action_max_per_week,
+        suppress_after_declines=settings.actions_suppress_after_declines,
+        suppress_for_days=settings.actions_suppress_for_days,
+        quiet_from=quiet_from,
+        quiet_until=quiet_until,
+        default_timezone=settings.actions_default_timezone,
+        weight_customer=settings.actions_weight_customer,
+        exploration=settings.actions_exploration,
+    )
+
+
 class Runtime:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.topics = Topics(settings.kafka_topic_prefix)
         self.catalogue = load_catalogue(settings.actions_catalogue)
-        self.policy = ContactPolicy(
-            settings.actions_max_per_customer_per_day,
-            settings.actions_holdout_percent,
-            settings.actions_holdout_salt,
-            settings.actions_id_secret.get_secret_value(),
-        )
+        self.policy = contact_policy(settings)
         self.hub = DesktopHub()
         self.producer = make_producer(settings)
         self.producer_started = False
@@ -63,6 +85,7 @@ class Runtime:
         self.erasure: CustomerErasure | None = None
         self.tickets: StreamTickets | None = None
         self.history: CustomerHistory | None = None
+        self.channel_keys: ChannelKeys | None = None
         self.actions: Actions | None = None
         self.reports: ReportStore | None = None
         self.ops_feed: OpsFeed | None = None
@@ -90,11 +113,17 @@ class Runtime:
         self.tickets = StreamTickets(self.pool, settings.actions_stream_ticket_s)
         self.history = CustomerHistory(self.pool)
         self.reports = ReportStore(self.pool)
+        self.channel_keys = ChannelKeys(self.pool, settings.actions_key_cache_s)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True
         self.actions = Actions(
-            self.repository, self.producer, self.topics, self.catalogue, self.policy
+            self.repository,
+            KafkaPublisher(self.producer),
+            self.topics,
+            self.catalogue,
+            self.policy,
+            lookback=timedelta(days=settings.actions_lookback_days),
         )
         await self.actions.relay()  # what a previous run stored but did not publish
         self.erasure = CustomerErasure(
@@ -112,6 +141,10 @@ class Runtime:
                 settings, self.topics, self.customers, self.producer, self.erasure.confirmed
             ).run(),
             "customers consumer",
+        )
+        self._spawn(
+            outcomes_loop(settings, self.topics, self.actions, self.producer).run(),
+            "outcomes consumer",
         )
         self._spawn(
             feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from services.actions.ops_settings import OpsPageSettings
 from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.toml")
+
+
+class ChannelCapSetting(BaseModel):
+    day: int = Field(ge=0, description="Most recommendations per customer per 24 hours.")
+    week: int = Field(ge=0, description="Most per customer per 7 days.")
+
+
+DEFAULT_CHANNEL_CAPS = {
+    "desktop": ChannelCapSetting(day=4, week=12),
+    "email": ChannelCapSetting(day=1, week=3),
+    "sms": ChannelCapSetting(day=1, week=2),
+    "push": ChannelCapSetting(day=1, week=3),
+}
 
 
 class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, OpsPageSettings):
@@ -31,6 +47,48 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, OpsPageSettings
     )
     actions_max_per_customer_per_day: int = Field(
         default=6, ge=1, description="Contact limit: recommendations per customer per 24 h."
+    )
+    actions_channel_caps: dict[str, ChannelCapSetting] = Field(
+        default_factory=lambda: dict(DEFAULT_CHANNEL_CAPS),
+        description="Per channel, most recommendations per customer per day and week (JSON);"
+        " channels left out keep their default.",
+    )
+    actions_action_max_per_day: int = Field(
+        default=2, ge=1, description="Most times one action per customer per 24 h (default)."
+    )
+    actions_action_max_per_week: int = Field(
+        default=3, ge=1, description="Most times one action per customer per 7 days (default)."
+    )
+    actions_suppress_after_declines: int = Field(
+        default=2, ge=1, description="An action declined this often is suppressed (default)."
+    )
+    actions_suppress_for_days: float = Field(
+        default=30.0, gt=0, description="For this many days after those declines (default)."
+    )
+    actions_quiet_hours: str = Field(
+        default="21:00-08:00",
+        description="No email, SMS or push in these local hours of the customer (HH:MM-HH:MM).",
+    )
+    actions_default_timezone: str = Field(
+        default="UTC", description="Timezone of customers whose profile names none."
+    )
+    actions_weight_customer: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Weight of the customer's value in the score; the business's is 1 minus it.",
+    )
+    actions_exploration: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="How far a Thompson draw may stray from the learned mean (0: never).",
+    )
+    actions_lookback_days: float = Field(
+        default=120.0, gt=0, description="How far back a decision reads a customer's history."
+    )
+    actions_key_cache_s: float = Field(
+        default=5.0, ge=0, description="How long a channel key lookup is cached (revocation delay)."
     )
     actions_desktop_poll_s: float = Field(
         default=2.0,
@@ -55,3 +113,34 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, OpsPageSettings
         if not path.is_file():
             raise ValueError(f"catalogue file {path} does not exist")
         return path
+
+    @field_validator("actions_channel_caps")
+    @classmethod
+    def _every_channel_capped(
+        cls, caps: dict[str, ChannelCapSetting]
+    ) -> dict[str, ChannelCapSetting]:
+        unknown = set(caps) - set(DEFAULT_CHANNEL_CAPS)
+        if unknown:
+            raise ValueError(f"unknown channels {sorted(unknown)}")
+        return {**DEFAULT_CHANNEL_CAPS, **caps}
+
+    @field_validator("actions_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        quiet_hours(value)
+        return value
+
+    @field_validator("actions_default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+
+def quiet_hours(value: str) -> tuple[time, time]:
+    """`21:00-08:00` as (from, until); equal times mean no quiet hours."""
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", value.strip())
+    if not found:
+        raise ValueError("quiet hours must look like 21:00-08:00")
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    return time(h1, m1), time(h2, m2)

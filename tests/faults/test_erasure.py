@@ -22,7 +22,7 @@ from tests.faults.test_kill_and_handover import send_retrying
 from tests.harness import ServiceProcess, cloudevent, eventually, topic_messages
 
 SERVICES = ("ingest", "signals", "actions")
-TABLES = ("signals", "recommendations", "outcomes", "customers")
+TABLES = ("signals", "recommendations", "outcomes", "customers", "decisions")
 
 
 def story(customer: str, tag: str) -> list[dict[str, Any]]:
@@ -98,7 +98,16 @@ async def test_an_erased_customer_is_gone_everywhere_and_stays_gone_after_a_rest
             headers={"Authorization": f"Bearer {agent}"},
         )
         assert posted.status_code == 201
-        before = await rows(pool, erased)
+
+        async def learned() -> bool:
+            return bool(
+                await pool.fetchval(
+                    "select count(*) from learned_outcomes where customer_id = $1", erased
+                )
+            )
+
+        await eventually(learned, 30, "the outcome learned from")
+        before = {**await rows(pool, erased), "learned_outcomes": 1}
         as_agent = await client.delete(
             f"/v1/customers/{erased}", headers={"Authorization": f"Bearer {agent}"}
         )
@@ -119,9 +128,15 @@ async def test_an_erased_customer_is_gone_everywhere_and_stays_gone_after_a_rest
         finished = await eventually(done, 30, "signals confirming the erasure")
 
     assert erasure["rows_deleted"] == before and before["outcomes"] == 1
+    assert before["decisions"] >= 1
     assert erasure["operator_id"] == f"op-{run_id}" and "customer_id" not in erasure
     assert finished["confirmed_at"] and finished["published_at"]
     assert await rows(pool, erased) == dict.fromkeys(TABLES, 0)
+    # The lesson stays, without the customer: a replay of `outcomes` must not teach twice.
+    lesson = await pool.fetchrow(
+        "select customer_id from learned_outcomes where recommendation_id = $1", rec_id
+    )
+    assert lesson is not None and lesson["customer_id"] is None
     kept_rows = await rows(pool, kept)
     assert kept_rows["recommendations"] >= 2 and kept_rows["customers"] == 1
     stored = await pool.fetchrow("select * from erasures where id = $1", erasure["id"])

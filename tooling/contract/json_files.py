@@ -7,8 +7,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from schemas.customers import CustomerRecord
+from schemas.decisions import NextBestAction
 from schemas.events import EVENT_DATA_MODELS, CloudEventEnvelope
-from schemas.recommendations import Outcome, OutcomeRequest, Recommendation
+from schemas.recommendations import ChannelOutcomeRequest, Outcome, OutcomeRequest, Recommendation
 from schemas.signals import Signal
 from tooling.contract import JSON_SCHEMA_DIALECT, Mode
 
@@ -26,6 +27,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     }
     files["cloudevent.json"] = _standalone(CloudEventEnvelope, "validation")
     files["outcome-request.json"] = _standalone(OutcomeRequest, "validation")
+    files["channel-outcome-request.json"] = _standalone(ChannelOutcomeRequest, "validation")
+    files["next-best-action.json"] = _standalone(NextBestAction, "serialization")
     files["signal.json"] = _standalone(Signal, "serialization")
     files["recommendation.json"] = _standalone(Recommendation, "serialization")
     files["outcome.json"] = _standalone(Outcome, "serialization")

@@ -43,7 +43,9 @@ TIMEZONES = (
 VULNERABLE_SHARE = 0.06  # share flagged as needing extra care from the start
 
 # How readily customers take up each catalogue action (before their own mood and
-# traits shift it). Codes are the action catalogue's.
+# traits shift it). Codes are the action catalogue's. These are the first catalogue's,
+# drawn from the population's own stream in this order, so the population for a seed
+# stays what it was; codes added since are in ADDED_PROPENSITY.
 BASE_PROPENSITY = {
     "retention.ask_what_changed": 0.45,
     "care.bereavement_support": 0.85,
@@ -56,6 +58,23 @@ BASE_PROPENSITY = {
     "care.thank_you": 0.80,
     "email.renewal_options": 0.30,
     "sms.payment_help": 0.35,
+}
+# Codes the catalogue gained later: drawn from each customer's own stream, so adding an
+# action never reshuffles who the simulated customers are.
+ADDED_PROPENSITY = {
+    "retention.life_changed": 0.60,
+    "care.life_events_team": 0.75,
+    "care.separation_support": 0.70,
+    "care.moving_home": 0.65,
+    "care.new_child": 0.70,
+    "collections.job_loss_breathing_space": 0.70,
+    "care.illness_support": 0.75,
+    "care.retirement_review": 0.55,
+    "care.marriage_update": 0.60,
+    "care.named_owner": 0.60,
+    "renewal.confirm_quote": 0.30,
+    "push.finish_in_app": 0.25,
+    "sales.loyalty_upgrade": 0.20,
 }
 
 
@@ -174,11 +193,19 @@ LAST_NAMES = (
 )  # fmt: skip
 
 
-def propensities(rng: random.Random, vulnerable: bool, tier: str) -> dict[str, float]:
-    """Latent chances of taking up each action: the base, shifted by who the customer is."""
+def propensities(
+    rng: random.Random, vulnerable: bool, tier: str, own: random.Random | None = None
+) -> dict[str, float]:
+    """Latent chances of taking up each action: the base, shifted by who the customer is.
+    `own` (the customer's own stream) draws the codes added to the catalogue later."""
     result = {}
-    for code, base in BASE_PROPENSITY.items():
-        p = base + rng.gauss(0, 0.12)
+    added = ADDED_PROPENSITY.items() if own is not None else ()
+    for stream, (code, base) in [
+        *((rng, item) for item in BASE_PROPENSITY.items()),
+        *((own, item) for item in added),
+    ]:
+        assert stream is not None
+        p = base + stream.gauss(0, 0.12)
         if vulnerable and code.startswith(("care.", "collections.")):
             p += 0.1  # a caring offer lands better with someone going through a hard time
         if tier in ("high", "top") and code.startswith("retention."):
@@ -236,7 +263,9 @@ def build_population(
                 purchase_rhythm_days=history.rhythm_days,
                 basket=history.amounts,
                 base_hazard_per_day=churn.per_day(tenure.contract),
-                propensities=propensities(rng, vulnerable, tier),
+                propensities=propensities(
+                    rng, vulnerable, tier, random.Random(f"propensities:{seed}:{number}")
+                ),
                 buyer=history.buyer,
             )
         )

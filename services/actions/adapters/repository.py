@@ -1,30 +1,29 @@
 """actions' PostgreSQL store: signals acted on, recommendations (with an outbox), outcomes.
 
-A recommendation row with `published_at` null is not yet on Kafka; `unpublished` finds
-them so nothing decided is ever lost between the database and the broker.
+`Repository` is the `RecommendationStore` port (ports.py). A recommendation row with
+`published_at` null is not yet on Kafka; `unpublished` finds them so nothing decided is
+ever lost between the database and the broker. Deciding is a unit of work
+(adapters/deciding.py); learning from outcomes is adapters/learning.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 import asyncpg
 
 from schemas.recommendations import Outcome, Recommendation
-from schemas.signals import Signal
+from services.actions.adapters.deciding import (
+    PostgresDecisionUnit,
+    load_histories,
+    load_tallies,
+)
+from services.actions.adapters.learning import learn
+from services.actions.domain.decisioning.context import CustomerHistory, Tallies
 from services.actions.domain.desktop import Agent, StoredRecommendation
-
-
-@dataclass
-class Decided:
-    """What one batch of signals came to."""
-
-    new_signals: int = 0
-    known_signals: int = 0  # seen before: a replay, or a retry after a failure
-    made: list[tuple[Signal, StoredRecommendation]] = field(default_factory=list)
-
+from services.actions.ports import Learned, Lesson
 
 # The advisory lock that serialises handing out desktop positions (see migration 005).
 DESKTOP_POSITIONS_LOCK = 7_420_005
@@ -44,62 +43,22 @@ class Repository:
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
 
-    async def record_signals_and_decide(
-        self,
-        signals: Sequence[Signal],
-        decide: Callable[[Signal, int], list[Recommendation]],
-        since: datetime,
-    ) -> Decided:
-        """Store each signal once and, on first sight, what `decide(signal, recent)` makes.
-
-        One transaction for the whole batch: `recent` counts the customer's non-holdout
-        recommendations since `since`, including ones made earlier in this batch.
-        """
-        decided = Decided()
+    @contextlib.asynccontextmanager
+    async def deciding(self) -> AsyncIterator[PostgresDecisionUnit]:
+        """One transaction for a poll's decisions: committed when the block ends."""
         async with self.pool.acquire() as connection, connection.transaction():
-            for signal in signals:
-                inserted = await connection.fetchval(
-                    "insert into signals(id, customer_id, type, payload) values ($1, $2, $3, $4)"
-                    " on conflict (id) do nothing returning true",
-                    signal.id,
-                    signal.customer_id,
-                    signal.type.value,
-                    signal.model_dump(mode="json"),
-                )
-                if not inserted:
-                    decided.known_signals += 1
-                    continue
-                decided.new_signals += 1
-                recent = await connection.fetchval(
-                    "select count(*) from recommendations"
-                    " where customer_id = $1 and created_at >= $2 and not holdout",
-                    signal.customer_id,
-                    since,
-                )
-                for rec in decide(signal, int(recent)):
-                    seq = await connection.fetchval(
-                        "insert into recommendations(id, signal_id, customer_id, action_code,"
-                        " channel, queue, agent_id, priority, holdout, payload, created_at,"
-                        " expires_at, published_at)"
-                        " values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
-                        " on conflict (id) do nothing returning seq",
-                        rec.id,
-                        signal.id,
-                        rec.customer_id,
-                        rec.action.code,
-                        rec.channel.value,
-                        rec.queue,
-                        rec.agent_id,
-                        rec.priority,
-                        rec.holdout,
-                        rec.model_dump(mode="json"),
-                        rec.created_at,
-                        rec.expires_at,
-                        rec.created_at if rec.holdout else None,  # holdout: nothing to publish
-                    )
-                    if seq is not None:
-                        decided.made.append((signal, StoredRecommendation(seq, "open", rec)))
-        return decided
+            yield PostgresDecisionUnit(connection)
+
+    async def history(self, customer_id: str, since: datetime) -> CustomerHistory:
+        async with self.pool.acquire() as connection:
+            found = await load_histories(connection, [customer_id], since)
+        return found[customer_id]
+
+    async def tallies(self) -> Tallies:
+        return await load_tallies(self.pool)
+
+    async def learn(self, lessons: Sequence[Lesson]) -> Learned:
+        return await learn(self.pool, lessons)
 
     async def unpublished(self, limit: int = 500) -> list[StoredRecommendation]:
         rows = await self.pool.fetch(

@@ -1,1 +1,1 @@
-"""actions' pure rules: the action catalogue and the decision policy."""
+"""actions' pure rules: decisioning (its own package), the holdout, and who sees what."""

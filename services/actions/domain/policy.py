@@ -1,88 +1,52 @@
-"""The decision policy: which catalogue actions a signal earns, for whom, and when not.
+"""One signal decided on its own, and the holdout: the v1 entry points, kept working.
 
-Pure: the caller passes the clock and what the database knows (recent recommendations).
-Rules, in order: the action must answer the signal's type and strength; consent and
-vulnerability rules must allow it; the customer's daily contact limit must not be spent;
-then the highest priority action per channel wins. Customers in the holdout group still
-get a decision, marked `holdout`, so that its effect can be measured; it is not shown.
+actions decides customer moments (decisioning/decide.py) with the customer's history.
+`decide(signal, catalogue, policy, recent_count, now)` decides a single signal as if the
+customer had no history but `recent_count` recommendations in the last 24 hours, with
+the learned propensities left at their priors' means (no exploring): what callers that
+hold one signal and nothing else need (the benchmark's message sizes, for one).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import random
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from schemas.recommendations import Action, Recommendation, SignalRef, Why
+from schemas.recommendations import Recommendation
 from schemas.signals import Signal
-from services.actions.domain.catalogue import CatalogueEntry
-from services.plumbing.ids import keyed_id
+from services.actions.domain.decisioning import decide as decisioning
+from services.actions.domain.decisioning.catalogue import Catalogue, CatalogueEntry
+from services.actions.domain.decisioning.contact_policy import ContactPolicy, Made
+from services.actions.domain.decisioning.context import CustomerHistory, Moment
+from services.actions.domain.decisioning.holdout import in_holdout
 
-
-@dataclass(frozen=True)
-class ContactPolicy:
-    max_per_customer_per_day: int
-    holdout_percent: float
-    holdout_salt: str
-    id_secret: str  # ACTIONS_ID_SECRET: recommendation ids are keyed with it
-
-
-def in_holdout(customer_id: str, percent: float, salt: str) -> bool:
-    """Stable assignment: the same customer is always in or out for the same salt."""
-    digest = hashlib.sha256(f"{salt}:{customer_id}".encode()).digest()
-    bucket = int.from_bytes(digest[:4], "big") % 10_000
-    return bucket < percent * 100
-
-
-def eligible(entry: CatalogueEntry, signal: Signal) -> bool:
-    customer = signal.customer
-    if signal.type not in entry.triggers or signal.strength < entry.min_strength:
-        return False
-    if entry.requires_consent == "service_contact" and not customer.consent_service_contact:
-        return False
-    if entry.requires_consent == "marketing" and not customer.consent_marketing:
-        return False
-    if entry.skip_if_vulnerable and customer.vulnerable:
-        return False
-    return not (entry.only_if_vulnerable and not customer.vulnerable)
+__all__ = ["ContactPolicy", "decide", "in_holdout"]
 
 
 def decide(
     signal: Signal,
-    catalogue: list[CatalogueEntry],
+    catalogue: Catalogue | Sequence[CatalogueEntry],
     policy: ContactPolicy,
     recent_count: int,
     now: datetime,
 ) -> list[Recommendation]:
-    """The recommendations this signal earns (at most one per channel)."""
+    """The recommendations this signal earns on its own, the highest priority first."""
     if recent_count >= policy.max_per_customer_per_day:
         return []
-    best: dict[str, CatalogueEntry] = {}
-    for entry in catalogue:
-        if not eligible(entry, signal):
-            continue
-        current = best.get(entry.channel.value)
-        if current is None or entry.priority > current.priority:
-            best[entry.channel.value] = entry
-    holdout = in_holdout(signal.customer_id, policy.holdout_percent, policy.holdout_salt)
-    reasons = list(signal.reasons)
-    if signal.customer.vulnerable:
-        reasons.append("The customer is flagged as needing extra care")
-    budget = policy.max_per_customer_per_day - recent_count
-    chosen = sorted(best.values(), key=lambda e: -e.priority)[:budget]
-    return [
-        Recommendation(
-            id=keyed_id(policy.id_secret, "rec", signal.id, entry.code),
-            customer_id=signal.customer_id,
-            action=Action(code=entry.code, title=entry.title, script=entry.script),
-            why=Why(signals=[SignalRef(id=signal.id, type=signal.type)], reasons=reasons),
-            priority=entry.priority,
-            channel=entry.channel,
-            queue=entry.queue,
-            agent_id=signal.customer.live_agent_id if entry.channel.value == "desktop" else None,
-            holdout=holdout,
-            created_at=now,
-            expires_at=now + timedelta(minutes=entry.expires_in_minutes),
-        )
-        for entry in chosen
-    ]
+    known = catalogue if isinstance(catalogue, Catalogue) else Catalogue.of(catalogue)
+    moment = Moment.of([signal])
+    earlier = [Made("", "", moment.at - timedelta(seconds=1))] * recent_count
+    decision = decisioning.decide(
+        moment,
+        CustomerHistory(signals=(signal,)),
+        known,
+        replace(policy, exploration=0.0),
+        {},
+        random.Random(0),
+        now,
+        counted=earlier,
+    )
+    made = [m.recommendation for m in decision.made]
+    return sorted(made, key=lambda r: -r.priority)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from schemas.recommendations import Outcome, OutcomeRequest
+from services.actions.domain.decisioning.scripts import PathInvalid
 from services.actions.domain.desktop import may_see
 from services.actions.handlers import RecommendationUnknown
 from services.actions.routes.deps import ActionsDep, AgentDep, RepositoryDep
@@ -41,6 +41,13 @@ async def post_outcome(
         return await actions.record_outcome(recommendation_id, body, agent)
     except RecommendationUnknown:
         raise Problem(404, "Not found", f"no recommendation {recommendation_id}") from None
+    except PathInvalid as invalid:  # the path does not follow the recommendation's guide
+        raise Problem(
+            422,
+            "Invalid path",
+            str(invalid),
+            errors=[{"field": invalid.field, "reason": invalid.reason}],
+        ) from None
 
 
 @router.get(
@@ -49,10 +56,10 @@ async def post_outcome(
     summary="A customer's open and recent recommendations (screen pop)",
 )
 async def customer_recommendations(
-    customer_id: str, agent: AgentDep, store: RepositoryDep
+    customer_id: str, agent: AgentDep, store: RepositoryDep, actions: ActionsDep
 ) -> CustomerRecommendations:
     stored = [s for s in await store.for_customer(customer_id) if may_see(agent, s.recommendation)]
-    now = datetime.now(UTC)
+    now = actions.clock()
     open_ = [entry(s) for s in stored if s.status == "open" and s.recommendation.expires_at > now]
     return CustomerRecommendations(
         customer_id=customer_id, open=open_, recent=[entry(s) for s in stored]

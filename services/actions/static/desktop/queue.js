@@ -35,8 +35,19 @@ export class Queue {
   }
 
   // What the stream brought: part of the opening queue (shown at once), or an arrival.
+  // The same id again is an update (a repeat of its issue strengthened it): it replaces
+  // the card where it is, or the held-back arrival, and adds nothing new to announce.
   add(recommendation, opening) {
-    if (recommendation.status !== "open" || this.items.has(recommendation.id)) return;
+    if (recommendation.status !== "open") return;
+    if (this.items.has(recommendation.id)) {
+      this.items.set(recommendation.id, recommendation);
+      this.soon();
+      return;
+    }
+    if (this.pending.has(recommendation.id)) {
+      this.pending.set(recommendation.id, recommendation);
+      return;
+    }
     if (opening) {
       this.items.set(recommendation.id, recommendation);
       this.soon();
