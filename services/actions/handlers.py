@@ -157,6 +157,15 @@ class Actions:
         if items:
             await self.repository.mark_published([s.recommendation.id for s, _ in items])
 
+    async def wake_snoozed(self) -> int:
+        """Bring back what agents snoozed until now: open again, published afresh (a new
+        desktop position), so every desktop of its queue shows it again."""
+        woken = await self.repository.wake_snoozed(self.clock())
+        if woken:
+            metrics.SNOOZES_WOKEN.inc(len(woken))
+            await self.relay()
+        return len(woken)
+
     async def relay(self, headers: Sequence[tuple[str, bytes]] = ()) -> int:
         """Publish every stored but unpublished recommendation and outcome; returns the count."""
         async with self._relay_lock:  # one publisher at a time, so none is sent twice

@@ -15,6 +15,9 @@ STRENGTHENED = Counter(
     "moments_actions_recommendations_strengthened", "Open recommendations a repeat strengthened"
 )
 OUTCOMES = Counter("moments_actions_outcomes", "Outcomes recorded", ["outcome"])
+SNOOZES_WOKEN = Counter(
+    "moments_actions_snoozes_woken", "Snoozed recommendations open again at their time"
+)
 LEARNED = Counter("moments_actions_outcomes_learned", "Outcomes learned from", ["kind"])
 DECISION_SECONDS = Histogram(
     "moments_actions_decision_seconds",

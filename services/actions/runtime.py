@@ -35,6 +35,7 @@ from services.actions.domain.decisioning.contact_policy import ChannelCap, Conta
 from services.actions.erasure import CustomerErasure
 from services.actions.handlers import Actions
 from services.actions.settings import Settings, quiet_hours
+from services.plumbing.consuming import is_transient
 from services.plumbing.database import (
     database_reachable,
     pool_when_ready,
@@ -156,10 +157,24 @@ class Runtime:
             ),
             "screen-pop feed",
         )
+        self._spawn(self._wake_snoozed(), "snooze clock")
         self.ops_feed = OpsFeed(settings, self.topics, self.reports)
         self._spawn(self.ops_feed.run(), "ops feed")
         self.ops.start()
         log.info("actions started")
+
+    async def _wake_snoozed(self) -> None:
+        """Every ACTIONS_DESKTOP_POLL_S, open again what was snoozed until now (every
+        replica may: the update hands each recommendation to one of them)."""
+        assert self.actions is not None
+        while True:
+            await asyncio.sleep(self.settings.actions_desktop_poll_s)  # the clock's period
+            try:
+                await self.actions.wake_snoozed()
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("snoozed recommendations not woken yet: %s", error)
 
     async def stop(self) -> None:
         producers = [self.producer] if self.producer_started else []

@@ -6,14 +6,15 @@ the agent, and the page at 1920, 1280 and 480 px. Screenshots of each state go t
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
 
-from playwright.async_api import Page, Route
+from playwright.async_api import Page
 
 from schemas.recommendations import DeclineReason
+from services.actions.domain.decisioning.catalogue import load_catalogue
+from services.actions.settings import DEFAULT_CATALOGUE
 from tests.e2e.stack import (
     DOCS,
     RunningStack,
@@ -30,30 +31,14 @@ from tests.e2e.stack import (
 from tests.harness import eventually
 
 # A three-step conversation for an action whose catalogue entry has no guide yet.
-GUIDE = {
-    "start": "ask",
-    "steps": [
-        {
-            "id": "ask",
-            "say": "Before I process this: has something changed for you lately?",
-            "answers": [
-                {"label": "The price went up", "next": "price"},
-                {"label": "Moving house", "next": "move"},
-            ],
-        },
-        {
-            "id": "price",
-            "say": "I can see the rise. Would a loyalty rate for 12 months help?",
-            "answers": [
-                {"label": "Yes, that helps", "next": "kept"},
-                {"label": "No, still leaving", "next": "let_go"},
-            ],
-        },
-        {"id": "move", "say": "We can move the line with you.", "outcome": "completed"},
-        {"id": "kept", "say": "Apply the loyalty rate and confirm it.", "outcome": "completed"},
-        {"id": "let_go", "say": "Process the cancellation kindly.", "outcome": "completed"},
-    ],
-}
+# The shipped catalogue's guide for a cancellation (catalogue.toml,
+# retention.ask_what_changed), read from the catalogue so the test follows it.
+GUIDE = next(
+    e.guide
+    for e in load_catalogue(DEFAULT_CATALOGUE).entries
+    if e.code == "retention.ask_what_changed"
+)
+SAY = {step.id: step.say for step in GUIDE.steps} if GUIDE else {}
 
 
 async def open_desktop(stack: RunningStack, page: Page) -> None:
@@ -142,37 +127,36 @@ async def test_walking_the_guided_conversation_posts_the_path(stack: RunningStac
     )
     async with chromium() as browser, hanging_up(stack, customer):
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        await page.route(re.compile(rf"/v1/customers/{customer}$"), with_a_guide)
         await open_desktop(stack, page)
         await post(stack, call_started(stack, customer))
         await page.locator("#cockpit-title", has_text=customer).wait_for(timeout=10_000)
         say = page.locator("#guide-say")
         await say.wait_for(timeout=10_000)
-        assert await say.inner_text() == GUIDE["steps"][0]["say"]
+        assert await say.inner_text() == SAY["ask"]
         # By keyboard: the step has focus after each answer, its answers come next.
-        await page.get_by_role("button", name="The price went up").focus()
+        await page.get_by_role("button", name="It costs too much").focus()
         await page.keyboard.press("Enter")
-        await page.locator("#guide-say", has_text="loyalty rate for 12 months").wait_for()
+        await page.locator("#guide-say", has_text=SAY["price"]).wait_for()
         assert await page.evaluate("document.activeElement.id") == "guide-say"
         await page.keyboard.press("Tab")
-        assert await page.evaluate("document.activeElement.textContent") == "Yes, that helps"
+        assert await page.evaluate("document.activeElement.textContent") == "Takes the better price"
         await shot(page, "guided-step-1280")
         await page.set_viewport_size({"width": 480, "height": 900})
         await shot(page, "guided-step-480")
         await page.set_viewport_size({"width": 1280, "height": 900})
         await page.keyboard.press("Enter")
-        await page.locator("#guide-say", has_text="Apply the loyalty rate").wait_for()
-        assert "The price went up" in await page.locator(".path").inner_text()
-        await page.locator("#guide-note").fill("Kept on the loyalty rate")
-        await page.get_by_role("button", name="Record: completed").click()
+        await page.locator("#guide-say", has_text=SAY["kept"]).wait_for()
+        assert "It costs too much" in await page.locator(".path").inner_text()
+        await page.locator("#guide-note").fill("Kept at the new-customer price")
+        await page.get_by_role("button", name="Record: accepted").click()
         await page.get_by_text("Nothing to recommend right now").wait_for(timeout=10_000)
     view = await as_agent(stack, f"/v1/customers/{customer}")
     outcome = next(e for e in view["timeline"] if e["kind"] == "outcome")
-    assert outcome["outcome"] == "completed"
-    assert outcome["note"] == "Kept on the loyalty rate"
+    assert outcome["outcome"] == "accepted"
+    assert outcome["note"] == "Kept at the new-customer price"
     assert outcome["path"] == [
-        {"step": "ask", "answer": "The price went up"},
-        {"step": "price", "answer": "Yes, that helps"},
+        {"step": "ask", "answer": "It costs too much"},
+        {"step": "price", "answer": "Takes the better price"},
         {"step": "kept", "answer": None},
     ]
 
@@ -180,18 +164,6 @@ async def test_walking_the_guided_conversation_posts_the_path(stack: RunningStac
 async def open_for(stack: RunningStack, customer: str) -> list[dict[str, Any]]:
     body = await as_agent(stack, f"/v1/customers/{customer}/recommendations")
     return list(body["open"])
-
-
-async def with_a_guide(route: Route) -> None:
-    """The customer API's answer, with GUIDE on actions that have none (until the
-    catalogue's guides land); a guide the catalogue gave is left as it is."""
-    response = await route.fetch()
-    view = await response.json()
-
-    for rec in view["open_recommendations"]:
-        if rec["action"].get("guide") is None:
-            rec["action"]["guide"] = GUIDE
-    await route.fulfill(response=response, body=json.dumps(view))
 
 
 async def test_declining_asks_for_a_reason_and_records_it(stack: RunningStack) -> None:

@@ -95,6 +95,8 @@ async def test_desktop_page_shows_recommendation_live_and_accepting_stores_it(
         await group.get_by_role("button", name=f"Open {customer}").click()
         await page.locator("#guide-say").wait_for()
         assert "ask gently whether something" in await page.locator("#guide-say").inner_text()
+        await page.get_by_role("button", name="It costs too much").click()
+        await page.get_by_role("button", name="Takes the better price").click()
         await page.get_by_role("button", name="Record: accepted").click()
         await page.get_by_text("Nothing to recommend right now").wait_for(timeout=10_000)
     body = await as_agent(stack, f"/v1/customers/{customer}/recommendations")
@@ -102,6 +104,10 @@ async def test_desktop_page_shows_recommendation_live_and_accepting_stores_it(
     assert body["open"] == []
     view = await as_agent(stack, f"/v1/customers/{customer}")
     outcome = next(e for e in view["timeline"] if e["kind"] == "outcome")
-    # The plain script is a one-step tree: the path is that step, ended there.
+    # The path walked through the action's guide, ended at its leaf.
     assert outcome["outcome"] == "accepted"
-    assert outcome["path"] == [{"step": "script", "answer": None}]
+    assert outcome["path"] == [
+        {"step": "ask", "answer": "It costs too much"},
+        {"step": "price", "answer": "Takes the better price"},
+        {"step": "kept", "answer": None},
+    ]

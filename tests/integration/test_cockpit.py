@@ -9,6 +9,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,7 +22,7 @@ from services.actions.adapters.tickets import StreamTickets
 from services.actions.domain.desktop import Agent
 from services.plumbing.database import create_pool
 from tests.backends import Backend
-from tests.harness import ServiceProcess, cloudevent, eventually, read_topic
+from tests.harness import ServiceProcess, cloudevent, eventually, read_topic, sse_listener
 from tests.integration.conftest import base_url
 
 
@@ -186,7 +187,8 @@ async def test_a_call_pops_its_customer_on_the_agents_stream_and_the_path_is_kep
                 # A stream opened during the call starts with its customer.
                 assert (await eventually(joined, 10, "the live customer"))[0]["data"]["on_call"]
 
-            path = [{"step": "script", "answer": None}]
+            # Declined at the guide's first step, before any answer: a path may stop there.
+            path = [{"step": rec["action"]["guide"]["start"], "answer": None}]
             posted = await agent_api.post(
                 f"/v1/recommendations/{rec['id']}/outcome",
                 json={"outcome": "declined", "reason": "not_now", "path": path, "note": "busy"},
@@ -216,3 +218,58 @@ async def test_a_call_pops_its_customer_on_the_agents_stream_and_the_path_is_kep
         if json.loads(m.value)["recommendation_id"] == rec["id"]
     )
     assert published["path"] == path and published["channel"] == "desktop"
+
+
+async def test_a_snoozed_recommendation_comes_back_on_the_desktop_at_its_time(
+    services: Callable[..., ServiceProcess], pool: asyncpg.Pool, api_key: str, run_id: str
+) -> None:
+    ingest, signals = services("ingest"), services("signals")
+    actions = services("actions", ACTIONS_DESKTOP_POLL_S="0.5")
+    for process in (ingest, signals, actions):
+        await process.wait_ready()
+    token = await create_agent(pool, f"snooze-{run_id}", ["complaints"], "Snoozer")
+    customer = f"cust-{run_id}"
+    event = cloudevent(
+        customer,
+        "complaint.filed",
+        {"channel": "email", "category": "billing", "severity": "high"},
+        event_id=f"snz-{run_id}",
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    async with (
+        sse_listener(base_url(actions), token) as stream,
+        httpx.AsyncClient(base_url=base_url(ingest)) as channel,
+        httpx.AsyncClient(base_url=base_url(actions)) as agent,
+    ):
+        headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/cloudevents+json",
+        }
+        assert (
+            await channel.post("/v1/events", content=json.dumps(event), headers=headers)
+        ).status_code == 202
+
+        def mine() -> list[dict[str, Any]]:
+            return [e["data"] for e in stream if e["data"].get("customer_id") == customer]
+
+        async def shown(times: int) -> list[dict[str, Any]] | None:
+            found = mine()
+            return found if len(found) >= times else None
+
+        [first] = await eventually(lambda: shown(1), 30, "the recommendation")
+        until = datetime.now(UTC) + timedelta(seconds=2)
+        snoozed = await agent.post(
+            f"/v1/recommendations/{first['id']}/outcome",
+            json={"outcome": "snoozed", "snooze_until": until.isoformat()},
+            headers=auth,
+        )
+        assert snoozed.status_code == 201
+        again = (await eventually(lambda: shown(2), 30, "the recommendation back"))[1]
+        back_at = datetime.now(UTC)
+    assert again["id"] == first["id"] and again["status"] == "open"
+    assert again["seq"] > first["seq"]  # a new place on the desktop, after its snooze
+    assert back_at >= until
+    row = await pool.fetchrow(
+        "select status, snoozed_until from recommendations where id = $1", first["id"]
+    )
+    assert (row["status"], row["snoozed_until"]) == ("open", None)

@@ -39,6 +39,7 @@ class Row:
     segment: str | None
     published: bool
     position: int | None = None
+    snoozed_until: datetime | None = None
 
 
 @dataclass
@@ -177,8 +178,21 @@ class MemoryStore:
         if outcome.id in self.outcomes:
             return False
         self.outcomes[outcome.id] = outcome
-        self.rows[outcome.recommendation_id].status = outcome.outcome.value
+        row = self.rows[outcome.recommendation_id]
+        row.status = outcome.outcome.value
+        row.snoozed_until = outcome.snooze_until if row.status == "snoozed" else None
         return True
+
+    async def wake_snoozed(self, now: datetime) -> list[str]:
+        woken = []
+        for row in self.rows.values():
+            until = row.snoozed_until
+            if row.status == "snoozed" and until is not None and until <= now:
+                if row.recommendation.expires_at > now:
+                    row.status, row.snoozed_until = "open", None
+                    row.position, row.published = None, False
+                    woken.append(row.recommendation.id)
+        return woken
 
     async def unpublished_outcomes(self, limit: int = 500) -> list[Outcome]:
         return [o for i, o in self.outcomes.items() if i not in self.published_outcomes][:limit]

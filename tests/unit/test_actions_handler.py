@@ -239,3 +239,28 @@ async def test_a_held_out_customer_is_told_nothing_when_asked() -> None:
     store.signals["s"] = signal(SignalType.complaint, NOW - timedelta(hours=1), "cust-quiet")
     answer = await handler.next_best_action("cust-quiet")
     assert answer.candidates == [] and answer.winners == {}
+
+
+async def test_a_snoozed_recommendation_comes_back_at_its_time_on_a_new_position() -> None:
+    store, publisher = MemoryStore(), MemoryPublisher()
+    now = [NOW]
+    handler = actions(store, publisher)
+    handler.clock = lambda: now[0]
+    await handler.on_signals([(signal(SignalType.complaint, T0, "cust-snooze"), [])])
+    [row] = store.rows.values()
+    first_position = row.position
+    until = NOW + timedelta(minutes=10)
+    snooze = OutcomeRequest(outcome=OutcomeKind.snoozed, snooze_until=until)
+    await handler.record_outcome(row.recommendation.id, snooze, AGENT)
+    assert row.status == "snoozed"
+
+    assert await handler.wake_snoozed() == 0  # not yet
+    now[0] = until
+    assert await handler.wake_snoozed() == 1
+
+    assert row.status == "open" and row.published
+    assert row.position is not None and first_position is not None
+    assert row.position > first_position  # delivered again to every desktop of its queue
+    sent = published(publisher, TOPICS.recommendations("desktop"))
+    assert [m["id"] for m in sent] == [row.recommendation.id, row.recommendation.id]
+    assert await handler.wake_snoozed() == 0  # once

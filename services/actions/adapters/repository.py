@@ -160,11 +160,24 @@ class Repository:
             )
             if inserted:
                 await connection.execute(
-                    "update recommendations set status = $2 where id = $1",
+                    "update recommendations set status = $2, snoozed_until = $3 where id = $1",
                     outcome.recommendation_id,
                     outcome.outcome.value,
+                    outcome.snooze_until if outcome.outcome.value == "snoozed" else None,
                 )
             return bool(inserted)
+
+    async def wake_snoozed(self, now: datetime) -> list[str]:
+        """Open again what was snoozed until `now` (and is still unexpired), as unpublished
+        and without a desktop position, so the outbox publishes it afresh; returns ids."""
+        rows = await self.pool.fetch(
+            "update recommendations set status = 'open', snoozed_until = null,"
+            " desktop_pos = null, published_at = null"
+            " where status = 'snoozed' and snoozed_until <= $1 and expires_at > $1"
+            " returning id",
+            now,
+        )
+        return [r["id"] for r in rows]
 
     async def unpublished_outcomes(self, limit: int = 500) -> list[Outcome]:
         rows = await self.pool.fetch(
