@@ -25,6 +25,7 @@ from services.actions.runtime import Runtime
 from services.actions.settings import Settings
 from services.plumbing.http import service_app
 from services.plumbing.logs import configure_logging
+from services.plumbing.tracing import configure_tracing
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -50,4 +51,5 @@ def create_app(settings: Settings) -> FastAPI:
 def bootstrap() -> FastAPI:
     settings = Settings()
     configure_logging("actions", settings.log_level, settings.log_json)
+    configure_tracing("actions", settings)
     return create_app(settings)

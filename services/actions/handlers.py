@@ -20,45 +20,41 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.decisions import NextBestAction
 from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
-from schemas.recommendations import (
-    ActionChannel,
-    ChannelOutcomeRequest,
-    Outcome,
-    OutcomeRequest,
-)
 from schemas.signals import Signal
 from schemas.topics import Topics
 from services.actions import metrics
+from services.actions.answers import OutcomeHandling, RecommendationUnknown
 from services.actions.domain.decisioning.catalogue import Catalogue
 from services.actions.domain.decisioning.contact_policy import ContactPolicy
 from services.actions.domain.decisioning.context import CustomerHistory, Moment, Tallies
 from services.actions.domain.decisioning.decide import Decision, decide
-from services.actions.domain.decisioning.follow_on import follow_on
-from services.actions.domain.decisioning.learning import reward
 from services.actions.domain.decisioning.moments import asked_moment
-from services.actions.domain.decisioning.scripts import walk
-from services.actions.domain.desktop import Agent, StoredRecommendation
-from services.actions.ports import Clock, Learned, Lesson, Message, Publisher, RecommendationStore
-from services.plumbing.ids import keyed_id, stable_id
+from services.actions.domain.desktop import StoredRecommendation
+from services.actions.ports import Clock, Message, Publisher, RecommendationStore
+from services.plumbing.ids import keyed_id
+from services.plumbing.tracing import (
+    TRACEPARENT_HEADER,
+    TRACESTATE_HEADER,
+    hop_span,
+    stamp_ms,
+    trace_headers,
+    without_trace,
+)
 
 log = logging.getLogger(__name__)
 
-_PASSED_HEADERS = (INGESTED_AT_HEADER, SIGNALLED_AT_HEADER)
-
-
-class RecommendationUnknown(LookupError):
-    pass
+_PASSED_HEADERS = (INGESTED_AT_HEADER, SIGNALLED_AT_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER)
 
 
 def _passed(
     headers: dict[str, Sequence[tuple[str, bytes]]], stored: StoredRecommendation
 ) -> list[tuple[str, bytes]]:
-    """The hop timestamps of the newest signal behind a recommendation, passed on."""
+    """The hop stamps and the trace of the newest signal behind a recommendation."""
     newest = stored.recommendation.why.signals[-1].id if stored.recommendation.why.signals else ""
     return [h for h in headers.get(newest, ()) if h[0] in _PASSED_HEADERS]
 
 
-class Actions:
+class Actions(OutcomeHandling):
     def __init__(
         self,
         repository: RecommendationStore,
@@ -123,9 +119,17 @@ class Actions:
                 rec = made.recommendation
                 metrics.RECOMMENDATIONS.labels(rec.channel.value, str(rec.holdout).lower()).inc()
         decided_at = (DECIDED_AT_HEADER, str(int(self.clock().timestamp() * 1000)).encode())
-        shown = [(stored, [*_passed(headers, stored), decided_at]) for stored in to_publish]
+        shown, spans = [], []
+        for stored in to_publish:
+            passed = _passed(headers, stored)
+            # The hop from the signal's stamp until the recommendation is on its topic.
+            span = hop_span("actions", passed, stamp_ms(passed, SIGNALLED_AT_HEADER))
+            spans.append(span)
+            shown.append((stored, [*without_trace(passed), decided_at, *trace_headers(span)]))
         async with self._relay_lock:
             await self._publish(shown)
+        for span in spans:
+            span.end()
         if len(new) < len(batch):
             await self.relay()
         return decisions
@@ -188,100 +192,6 @@ class Actions:
                 published += len(outcomes)
             return published
 
-    async def record_outcome(
-        self, recommendation_id: str, request: OutcomeRequest, agent: Agent
-    ) -> Outcome:
-        """Store what the agent did (with the path through the guide) and publish it; a
-        path that ends on a leaf with a follow-on recommends that action next."""
-        stored = await self.repository.get(recommendation_id)
-        if stored is None:
-            raise RecommendationUnknown(recommendation_id)
-        rec = stored.recommendation
-        leaf = walk(rec.action.guide, request.path) if rec.action.guide is not None else None
-        outcome = Outcome(
-            id=stable_id("out", rec.id, request.outcome.value, agent.id, request.note or ""),
-            recommendation_id=rec.id,
-            customer_id=rec.customer_id,
-            action_code=rec.action.code,
-            outcome=request.outcome,
-            note=request.note,
-            agent_id=agent.id,
-            recorded_at=self.clock(),
-            reason=request.reason,
-            snooze_until=request.snooze_until,
-            path=request.path,
-            channel=ActionChannel.desktop,  # where it came from: the agent's desktop
-        )
-        if await self.repository.record_outcome(outcome):
-            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
-            if leaf is not None and leaf.follow_on is not None:
-                await self._follow_on(stored, leaf.follow_on, request)
-        await self.relay()
-        return outcome
-
-    async def _follow_on(
-        self, stored: StoredRecommendation, code: str, request: OutcomeRequest
-    ) -> None:
-        entry = self.catalogue.entry(code)
-        if entry is None:
-            log.warning(
-                "follow-on %s of %s is not in the catalogue", code, stored.recommendation.id
-            )
-            return
-        now = self.clock()
-        history = await self.repository.history(
-            stored.recommendation.customer_id, now - self.lookback
-        )
-        if history.record is not None:
-            profile = history.record.profile
-        elif history.signals:
-            profile = history.signals[-1].customer
-        else:
-            return
-        source = stored.recommendation
-        moment_at = next(
-            (r.moment_at for r in history.recommendations if r.recommendation.id == source.id),
-            None,
-        )
-        made = follow_on(source, entry, request.path, profile, self.policy, now, moment_at)
-        if made is not None:
-            async with self.repository.deciding() as unit:
-                await unit.add([made])
-
-    async def record_channel_outcome(self, request: ChannelOutcomeRequest, key_id: str) -> Outcome:
-        """Store what a customer did with a recommendation a channel sent, and publish it."""
-        stored = await self.repository.get(request.recommendation_id)
-        if stored is None or stored.recommendation.holdout:
-            raise RecommendationUnknown(request.recommendation_id)
-        rec = stored.recommendation
-        outcome = Outcome(
-            id=stable_id("out", rec.id, key_id, request.id),
-            recommendation_id=rec.id,
-            customer_id=rec.customer_id,
-            action_code=rec.action.code,
-            outcome=request.outcome,
-            note=request.note,
-            recorded_at=self.clock(),
-            reason=request.reason,
-            snooze_until=request.snooze_until,
-            channel=rec.channel,
-        )
-        if await self.repository.record_outcome(outcome):
-            metrics.OUTCOMES.labels(outcome.outcome.value).inc()
-        await self.relay()
-        return outcome
-
-    async def learn(self, outcomes: Sequence[Outcome]) -> Learned:
-        """Learn from outcomes read on `outcomes`: each recommendation teaches once."""
-        learned = await self.repository.learn(
-            [Lesson(o, reward(o.outcome, o.reason)) for o in outcomes]
-        )
-        metrics.LEARNED.labels("new").inc(learned.learned)
-        metrics.LEARNED.labels("replayed").inc(learned.already)
-        if learned.unknown:
-            raise RecommendationUnknown(", ".join(learned.unknown))
-        return learned
-
     async def next_best_action(self, customer_id: str) -> NextBestAction:
         """What would be decided for the customer now, from their open issues; nothing
         is stored or published. A held-out customer is told nothing (their decisions are
@@ -299,3 +209,6 @@ class Actions:
                 customer_id=customer_id, at=now, explanation=["No open issue to act on now"]
             )
         return decision.next_best_action()
+
+
+__all__ = ["Actions", "RecommendationUnknown"]

@@ -10,7 +10,12 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from services.actions.ops_settings import OpsPageSettings
-from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
+from services.plumbing.settings import (
+    DatabaseSettings,
+    KafkaSettings,
+    LoggingSettings,
+    TracingSettings,
+)
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.toml")
 
@@ -28,7 +33,7 @@ DEFAULT_CHANNEL_CAPS = {
 }
 
 
-class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, OpsPageSettings):
+class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, TracingSettings, OpsPageSettings):
     actions_host: str = Field(default="127.0.0.1", description="Address actions listens on.")
     actions_port: int = Field(default=8081, description="Port actions listens on.")
     actions_catalogue: Path = Field(default=DEFAULT_CATALOGUE, description="Action catalogue.")

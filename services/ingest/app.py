@@ -20,6 +20,7 @@ from services.ingest.runtime import Runtime
 from services.ingest.settings import Settings
 from services.plumbing.http import service_app
 from services.plumbing.logs import configure_logging
+from services.plumbing.tracing import configure_tracing
 
 
 @dataclass
@@ -51,4 +52,5 @@ def create_app(
 def bootstrap() -> FastAPI:
     settings = Settings()
     configure_logging("ingest", settings.log_level, settings.log_json)
+    configure_tracing("ingest", settings)
     return create_app(settings)

@@ -24,6 +24,7 @@ from services.ingest.domain.decoding import RequestUndecodable, decode_request
 from services.ingest.domain.rate_limit import RateLimits
 from services.ingest.domain.raw_message import read_raw_message
 from services.plumbing.problems import MAY_HAVE_BEEN_STORED, Problem
+from services.plumbing.tracing import continuing
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,8 @@ class Ingest:
         for _, event in valid:
             unique.setdefault(event.key, event)
         try:
-            await self.publisher.publish(list(unique.values()))
+            with continuing(headers):  # the caller's trace, if its request carried one
+                await self.publisher.publish(list(unique.values()))
         except BrokerUnavailable as error:
             REJECTED.labels("http", "broker_unavailable").inc(len(valid))
             raise Problem(

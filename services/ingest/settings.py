@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.plumbing.settings import DatabaseSettings, KafkaSettings, LoggingSettings
+from services.plumbing.settings import (
+    DatabaseSettings,
+    KafkaSettings,
+    LoggingSettings,
+    TracingSettings,
+)
 
 
-class Settings(KafkaSettings, DatabaseSettings, LoggingSettings):
+class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, TracingSettings):
     ingest_host: str = Field(default="127.0.0.1", description="Address ingest listens on.")
     ingest_port: int = Field(default=8080, description="Port ingest listens on.")
     ingest_max_batch_events: int = Field(default=1000, ge=1, description="Events per batch.")

@@ -24,6 +24,7 @@ from services.plumbing.consuming import exit_status
 from services.plumbing.docs import serve_docs
 from services.plumbing.metrics import READY, ReadinessCheck, watch_readiness
 from services.plumbing.problems import install_problem_handlers
+from services.plumbing.tracing import shutdown_tracing
 
 
 class Runtime(Protocol):
@@ -48,6 +49,7 @@ def service_app(
             yield
         finally:
             await runtime.stop()
+            shutdown_tracing()  # what is buffered for the exporter goes out
 
     app = FastAPI(
         title=title,

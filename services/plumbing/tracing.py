@@ -10,20 +10,25 @@ it, and the desktop stream hands it to the page with the recommendation.
 A hop's span starts at the previous hop's time stamp (the `moments_*_at` headers, see
 schemas/headers.py) and ends when the hop has sent its result, so a trace's waterfall
 shows the same per-hop latencies as the operations page, which reads the same stamps.
+With no exporter configured the trace is still carried (each hop gets its own span id
+in the same trace), but nothing is recorded: no span objects, no processor, a few
+microseconds per message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from services.plumbing.settings import TracingSettings
@@ -33,14 +38,16 @@ log = logging.getLogger(__name__)
 TRACEPARENT_HEADER = "traceparent"
 TRACESTATE_HEADER = "tracestate"
 _PROPAGATOR = TraceContextTextMapPropagator()
+_IDS = RandomIdGenerator()
 _configured: TracerProvider | None = None
+_recording: trace.Tracer | None = None  # set when spans go somewhere
 
 
 def configure_tracing(
     service: str, settings: TracingSettings, exporter: SpanExporter | None = None
 ) -> TracerProvider:
     """Install this process's tracer provider (once); `exporter` overrides the OTLP one."""
-    global _configured
+    global _configured, _recording
     if _configured is not None:
         return _configured
     provider = TracerProvider(
@@ -55,9 +62,16 @@ def configure_tracing(
         log.info("exporting traces to %s", endpoint)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
+        _recording = provider.get_tracer("moments")
     trace.set_tracer_provider(provider)
     _configured = provider
     return provider
+
+
+def record_with(tracer: trace.Tracer | None) -> None:
+    """Make spans with `tracer` (None: carry traces without recording); for tests."""
+    global _recording
+    _recording = tracer
 
 
 def shutdown_tracing() -> None:
@@ -66,12 +80,9 @@ def shutdown_tracing() -> None:
         _configured.shutdown()
 
 
-def tracer(name: str) -> trace.Tracer:
-    return trace.get_tracer(name)
-
-
 def context_from(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> Context:
-    """The trace a Kafka message (or an HTTP request's headers) belongs to."""
+    """The trace a Kafka message (or an HTTP request's headers) belongs to; without a
+    `traceparent`, the current one (see `continuing`)."""
     if isinstance(headers, Mapping):
         carrier = {k.lower(): v for k, v in headers.items()}
     else:
@@ -80,7 +91,20 @@ def context_from(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> Co
             for k, v in headers
             if k in (TRACEPARENT_HEADER, TRACESTATE_HEADER)
         }
+    if TRACEPARENT_HEADER not in carrier:
+        return context.get_current()
     return _PROPAGATOR.extract(carrier)
+
+
+@contextlib.contextmanager
+def continuing(headers: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, spans without a trace of their own continue the one these (HTTP
+    request) headers carry, if any."""
+    token = context.attach(context_from(headers))
+    try:
+        yield
+    finally:
+        context.detach(token)
 
 
 def trace_headers(span: Span) -> list[tuple[str, bytes]]:
@@ -105,12 +129,30 @@ def hop_span(
     kind: SpanKind = SpanKind.CONSUMER,
     attributes: Mapping[str, str | int] | None = None,
 ) -> Span:
-    """A span for one hop, child of the message's trace, starting at `started_ms` (the
-    previous hop's stamp) when known. The caller ends it once the hop's work is sent."""
-    return tracer("moments").start_span(
+    """A span for one hop, child of the message's trace (a new trace if it has none),
+    starting at `started_ms` (the previous hop's stamp) when known. The caller ends it
+    once the hop's work is sent."""
+    parent = context_from(headers)
+    if _recording is None:
+        above = trace.get_current_span(parent).get_span_context()
+        trace_id = above.trace_id if above.is_valid else _IDS.generate_trace_id()
+        flags = above.trace_flags if above.is_valid else TraceFlags(TraceFlags.SAMPLED)
+        return NonRecordingSpan(SpanContext(trace_id, _IDS.generate_span_id(), False, flags))
+    return _recording.start_span(
         name,
-        context=context_from(headers),
+        context=parent,
         kind=kind,
         start_time=started_ms * 1_000_000 if started_ms is not None else None,
         attributes=dict(attributes or {}),
     )
+
+
+def stamp_ms(headers: Iterable[tuple[str, bytes]], name: str) -> int | None:
+    """A hop's time stamp header (epoch ms), if the message carries it."""
+    for key, value in headers:
+        if key == name:
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

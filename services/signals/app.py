@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from services.plumbing.http import service_app
 from services.plumbing.logs import configure_logging
+from services.plumbing.tracing import configure_tracing
 from services.signals.runtime import Runtime
 from services.signals.settings import Settings
 
@@ -27,4 +28,5 @@ def create_app(settings: Settings) -> FastAPI:
 def bootstrap() -> FastAPI:
     settings = Settings()
     configure_logging("signals", settings.log_level, settings.log_json)
+    configure_tracing("signals", settings)
     return create_app(settings)

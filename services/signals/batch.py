@@ -12,7 +12,7 @@ previous one left.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -84,7 +84,9 @@ def fold_batch(
     now: datetime,
     erasures_topic: str,
     max_signal_bytes: int = MAX_SIGNAL_BYTES,
+    traced: Callable[[Incoming], Headers] = lambda _: [],
 ) -> Folded:
+    """`traced(record)`: the trace headers what the record yields carries on."""
     folded = Folded()
     customers: dict[bytes, Handled | None] = {}  # None: erased
     signalled_at = (SIGNALLED_AT_HEADER, str(int(time.time() * 1000)).encode())
@@ -120,6 +122,7 @@ def fold_batch(
             continue
         passed = [(n, v) for n, v in headers if n == INGESTED_AT_HEADER]
         passed.append(signalled_at)
+        passed += traced(record)
         for signal, value in zip(handled.signals, values, strict=True):
             folded.signals.append(Outgoing(key, value, passed))
             folded.signal_types.append(signal.type)

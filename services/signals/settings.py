@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.plumbing.settings import KafkaSettings, LoggingSettings
+from services.plumbing.settings import KafkaSettings, LoggingSettings, TracingSettings
 
 
-class Settings(KafkaSettings, LoggingSettings):
+class Settings(KafkaSettings, LoggingSettings, TracingSettings):
     signals_app_id: str = Field(
         default="moments-signals",
         description="Consumer group reading `interactions`, and the changelog topic's prefix.",

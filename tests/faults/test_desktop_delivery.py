@@ -172,9 +172,12 @@ async def test_a_desktop_away_for_400_recommendations_gets_all_400_on_resume(
     statuses = await send_paced(base_url(ingest), api_key, missed, per_second=200)
 
     async def all_stored() -> bool:
-        return len(await desktop_rows(pool, run_id)) == 401
+        # Stored and given their desktop position (which follows the decision's commit):
+        # the order the desktop must see is the positions' order.
+        rows = await desktop_rows(pool, run_id)
+        return len(rows) == 401 and all(r["desktop_pos"] is not None for r in rows)
 
-    await eventually(all_stored, 90, "401 stored recommendations")
+    await eventually(all_stored, 90, "401 stored and placed recommendations")
     stored = await desktop_rows(pool, run_id)
     expected = [r["id"] for r in stored[1:]]
 

@@ -16,11 +16,9 @@ def spans() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.trace.set_tracer_provider(provider)  # type: ignore[attr-defined]
-    original = tracing.tracer
-    tracing.tracer = lambda name: provider.get_tracer(name)  # type: ignore[assignment]
+    tracing.record_with(provider.get_tracer("test"))
     yield exporter
-    tracing.tracer = original  # type: ignore[assignment]
+    tracing.record_with(None)
 
 
 def test_a_trace_continues_from_the_http_request_through_two_kafka_hops(
@@ -58,3 +56,22 @@ def test_a_message_without_a_trace_starts_one(spans: InMemorySpanExporter) -> No
 def test_trace_headers_are_replaced_not_stacked() -> None:
     old = [("traceparent", b"00-aaaa-bbbb-01"), ("ce_id", b"x")]
     assert tracing.without_trace(old) == [("ce_id", b"x")]
+
+
+def test_without_an_exporter_the_trace_is_carried_with_a_new_span_id_per_hop() -> None:
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    first = tracing.hop_span("ingest", {"traceparent": caller}, None)
+    second = tracing.hop_span("signals", tracing.trace_headers(first), None)
+    one, two = first.get_span_context(), second.get_span_context()
+    assert one.trace_id == two.trace_id == int("0af7651916cd43dd8448eb211c80319c", 16)
+    assert len({one.span_id, two.span_id, int("b7ad6b7169203331", 16)}) == 3
+    assert not first.is_recording()
+    fresh = tracing.hop_span("ingest", [], None).get_span_context()
+    assert fresh.is_valid and fresh.trace_id != one.trace_id
+
+
+def test_hop_stamps_are_read_from_headers() -> None:
+    headers = [("moments_ingested_at", b"1700000000123"), ("moments_bad", b"x")]
+    assert tracing.stamp_ms(headers, "moments_ingested_at") == 1_700_000_000_123
+    assert tracing.stamp_ms(headers, "moments_bad") is None
+    assert tracing.stamp_ms(headers, "moments_missing") is None

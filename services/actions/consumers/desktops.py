@@ -14,12 +14,14 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client import Histogram
 from pydantic import ValidationError
 
+from schemas.headers import DECIDED_AT_HEADER as DECIDED
 from schemas.headers import INGESTED_AT_HEADER
 from schemas.recommendations import Recommendation
 from schemas.topics import Topics
 from services.actions.adapters.push import DesktopHub
 from services.actions.settings import Settings
 from services.plumbing.kafka import make_consumer
+from services.plumbing.tracing import hop_span, stamp_ms, trace_headers
 
 log = logging.getLogger(__name__)
 PUSH_SECONDS = Histogram(
@@ -54,7 +56,12 @@ async def feed_desktops(
             pushed["moments_pushed_at"] = str(int(now_ms))
             if INGESTED_AT_HEADER in headers:
                 PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
+            # The last hop, from the decision's stamp to the desktops' streams; its trace
+            # goes to the desktop with the recommendation (`trace.traceparent`).
+            span = hop_span("desktop push", message.headers, stamp_ms(message.headers, DECIDED))
+            pushed.update((k, v.decode()) for k, v in trace_headers(span))
             hub.ring(rec, pushed)
+            span.end()
     finally:
         started.clear()
         await consumer.stop()

@@ -18,10 +18,12 @@ from aiokafka.errors import KafkaError
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+from opentelemetry.trace import SpanKind
 
 from schemas.events import FieldProblem, InteractionEvent
 from schemas.headers import INGESTED_AT_HEADER
 from services.plumbing.kafka import send_dead_letter
+from services.plumbing.tracing import hop_span, trace_headers
 
 _FORMAT = JSONFormat()
 
@@ -73,18 +75,32 @@ class EventPublisher:
             raise BrokerUnavailable(str(error) or type(error).__name__) from error
 
     async def publish(self, events: Sequence[InteractionEvent]) -> None:
+        """Send the events and wait for every ack. Each event's trace starts here (or
+        continues the one its `traceparent` extension or the request carries)."""
         now_ms = int(time.time() * 1000)
         async with self._acknowledged():
-            futures = []
+            futures, spans = [], []
             for event in events:
                 message = to_kafka_message(event, now_ms)
                 key = message.key.encode() if isinstance(message.key, str) else message.key
-                futures.append(
-                    await self.producer.send(
-                        self.topic, message.value, key=key, headers=list(message.headers.items())
-                    )
+                extension = event.envelope.extensions().get("traceparent")
+                span = hop_span(
+                    "ingest",
+                    {"traceparent": str(extension)} if extension else {},
+                    None,
+                    SpanKind.PRODUCER,
+                    {"moments.event_type": event.type},
                 )
-            await asyncio.gather(*futures)
+                spans.append(span)
+                headers = [*message.headers.items(), *trace_headers(span)]
+                futures.append(
+                    await self.producer.send(self.topic, message.value, key=key, headers=headers)
+                )
+            try:
+                await asyncio.gather(*futures)
+            finally:
+                for span in spans:
+                    span.end()
 
     async def dead_letter(
         self,

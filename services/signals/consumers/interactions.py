@@ -26,14 +26,17 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from opentelemetry.trace import Span
 from prometheus_client import Counter, Gauge, Histogram
 
 from schemas.events import FieldProblem
+from schemas.headers import INGESTED_AT_HEADER as INGESTED_AT
 from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
 from services.plumbing.consuming import CommitAfterWork, Delivery, Record, retrying
 from services.plumbing.kafka import make_consumer, send_dead_letter
-from services.signals.batch import Outgoing, fold_batch
+from services.plumbing.tracing import hop_span, stamp_ms, trace_headers
+from services.signals.batch import Incoming, Outgoing, fold_batch
 from services.signals.handlers import SignalsHandler
 from services.signals.settings import Settings
 
@@ -100,7 +103,16 @@ class InteractionsWork:
         for partition in {r.partition for r in records}:
             await self.table.wait_ready(partition)
         staged = self.table.stage()
-        folded = fold_batch(records, staged, self.handler, datetime.now(UTC), self.topics.erasures)
+        spans: list[Span] = []
+
+        def traced(record: Incoming) -> list[tuple[str, bytes]]:
+            """A record's hop, from ingest's stamp until its state is written."""
+            span = hop_span("signals", record.headers, stamp_ms(record.headers, INGESTED_AT))
+            spans.append(span)
+            return trace_headers(span)
+
+        now = datetime.now(UTC)
+        folded = fold_batch(records, staged, self.handler, now, self.topics.erasures, traced=traced)
         await asyncio.gather(
             self._send_all(self.topics.signals, folded.signals),
             self._send_all(self.topics.customers, folded.customers),
@@ -115,6 +127,8 @@ class InteractionsWork:
         for metadata in await asyncio.gather(*futures):
             written[metadata.partition] = max(written.get(metadata.partition, -1), metadata.offset)
         self.table.apply(staged, written)
+        for span in spans:
+            span.end()
         EVENTS.labels("processed").inc(folded.processed)
         EVENTS.labels("duplicate").inc(folded.duplicates)
         EVENTS.labels("dead_lettered").inc(len(folded.dead_letters))
