@@ -18,7 +18,7 @@ NPM_STAMP := .moments/npm/.packages-specs-$(ASYNCAPI_SPECS_VERSION)-axe-$(AXE_CO
 ASYNCAPI_SPECS := $(NPM_STAMP)
 AXE_CORE := $(NPM_STAMP)
 
-.PHONY: run test lint test-unit test-integration test-faults test-e2e soak bench browser schemas asyncapi-specs axe-core npm-packages clean
+.PHONY: run test lint test-unit test-integration test-faults test-e2e soak screenshots bench browser schemas asyncapi-specs axe-core npm-packages clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ test: lint test-unit test-integration test-faults test-e2e
 # figures in bench/results/soak.json. SOAK_MINUTES=10 by default.
 soak: $(INSTALLED)
 	$(BIN)/pytest tests/soak -q
+
+# The README's screenshots (docs/), made by the browser tests on the stack `moments run` starts.
+screenshots: $(INSTALLED) browser $(NPM_STAMP)
+	MOMENTS_SCREENSHOTS=docs $(BIN)/pytest tests/e2e -q
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
 from bench.report import percentiles
+from bench.stack import CpuMeter
 from moments.processes import poll, start_process, stop_process
 from services.plumbing.kafka import ensure_topics, make_consumer, make_producer
 from services.plumbing.settings import KafkaSettings
@@ -152,6 +154,9 @@ class RawBroker:
         with contextlib.suppress(TimeoutError):
             await poll(all_there, deadline_s, f"{count} messages of {run}")
 
+    def relay_processes(self) -> list[psutil.Process]:
+        return [psutil.Process(p.pid) for p in self.relays if p.poll() is None]
+
     async def throughput(self, count: int, deadline_s: float = 120.0) -> float:
         """Messages per second through all three hops, for `count` sent as fast as possible."""
         run = f"throughput-{count}"
@@ -200,10 +205,13 @@ async def measure_raw_broker(
     first_hop: Sequence[tuple[bytes, bytes, list[tuple[str, bytes]]]],
     sizes: dict[str, float],
     logs: Path,
+    broker_process: list[psutil.Process],
     status: Callable[[str], None],
     log: Callable[[str], None],
+    latency_s: float = 5.0,
 ) -> dict[str, Any]:
-    """Throughput for each partition count, and latency at each load on 6 partitions."""
+    """Throughput for each partition count, with the CPU per message of the broker, the
+    two relays and the bench's producer and consumer; latency at each load on 6."""
     hop_sizes = (int(sizes["signal_bytes"]), int(sizes["recommendation_bytes"]))
     raw: dict[str, Any] = {}
     for partitions in partition_counts:
@@ -212,14 +220,25 @@ async def measure_raw_broker(
         try:
             await broker.start()
             status(f"raw broker, {partitions} partitions: throughput")
+            meter = CpuMeter({"broker": broker_process, "relays": broker.relay_processes()})
+            before = meter.read()
             rate = await broker.throughput(messages)
-            entry: dict[str, Any] = {"throughput_msgs_per_s": rate, "latency": {}}
+            cpu = CpuMeter.per_event(before, meter.read(), messages)
+            cpu["total"] = round(cpu["total"] + cpu.get(CpuMeter.CLIENT, 0.0), 1)
+            entry: dict[str, Any] = {
+                "throughput_msgs_per_s": rate,
+                "cpu_us_per_msg": cpu,  # over its three hops, like an event's
+                "latency": {},
+            }
             if partitions == 6:
                 for load in latency_loads:
                     status(f"raw broker, {partitions} partitions: {load} msgs/s")
-                    entry["latency"][str(load)] = percentiles(await broker.latency(load, 5.0))
+                    entry["latency"][str(load)] = percentiles(await broker.latency(load, latency_s))
             raw[str(partitions)] = entry
-            log(f"raw broker, {partitions} partitions: {rate:,.0f} msgs/s")
+            log(
+                f"raw broker, {partitions} partitions: {rate:,.0f} msgs/s,"
+                f" {cpu['total']:,.0f} µs CPU per message (broker {cpu['broker']:,.0f})"
+            )
         finally:
             await broker.stop()
     return raw

@@ -233,20 +233,24 @@ class Journey:
 
 
 def match(requests: Sequence[Request], received: Sequence[Received]) -> list[Journey]:
-    """Pair each received recommendation with the event behind it, by its signal's id."""
+    """Pair each recommendation received with the event behind it, by the id of its
+    newest signal (the one whose hop stamps it carries); a recommendation received again
+    (a repeat strengthened it) counts once, at its first arrival."""
     by_customer: dict[str, list[tuple[str, Request]]] = {}
     for request in requests:
         for customer, key in zip(request.customers, request.keys, strict=True):
             by_customer.setdefault(customer, []).append((key, request))
     journeys = []
+    seen: set[str] = set()
     for item in received:
         rec = item.recommendation
         trace = rec.get("trace") or {}
         customer = rec.get("customer_id", "")
         signals = rec.get("why", {}).get("signals", [])
-        if not signals or "moments_ingested_at" not in trace:
+        if not signals or "moments_ingested_at" not in trace or rec.get("id") in seen:
             continue
-        signal_id, signal_type = signals[0]["id"], signals[0]["type"]
+        seen.add(rec.get("id", ""))
+        signal_id, signal_type = signals[-1]["id"], signals[-1]["type"]
         for key, request in by_customer.get(customer, []):
             if stable_id("sig", signal_type, customer, key) == signal_id:
                 journeys.append(

@@ -1,11 +1,16 @@
 """`python -m bench` (`make bench`): every measurement, in one unattended run.
 
-1. The raw broker baseline (bench.broker) at 6 and 12 partitions.
-2. End-to-end and per-hop latency at 100, 500 and 2,000 events/s of single-event POSTs.
+1. The raw broker baseline (bench.broker) at 6 and 12 partitions, with its CPU per message.
+2. End-to-end and per-hop latency at 100, 250 and 500 events/s of single-event POSTs, 30 s
+   each after a warm-up, in the steady state, and 2,000 events/s as an overload.
 3. Sustained throughput of batched ingest -> signals -> actions -> desktop: the highest
    offered rate at which the backlogs in front of signals and actions stay flat.
-4. Scaling: the same search with 1 and 2 signals workers, on 6 and 12 partitions.
+4. Scaling: the same search with 1, 2 and 4 signals workers on 12 partitions.
 5. Memory: the signals worker holding 100,000 and 1,000,000 customers' state.
+6. Decisions: how fast actions' decision code decides (bench.decisions), in-process.
+
+Every figure carries the CPU microseconds per event of each process (ingest, signals,
+actions, the broker, PostgreSQL), and the raw broker's CPU per message beside it.
 
 `Bench` orchestrates: it starts the infrastructure and each configuration's pipeline and
 calls the measurements, which live in their own modules (bench.broker, bench.latency,
@@ -32,6 +37,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bench.broker import measure_raw_broker
+from bench.decisions import measure as measure_decisions
 from bench.latency import measure_latency
 from bench.load import DesktopListener
 from bench.memory import measure_memory
@@ -49,28 +55,32 @@ RESULTS = Path(__file__).with_name("results")
 class Plan:
     # The contract's loads, and 250/s: below this machine's capacity, for comparison.
     latency_loads: tuple[int, ...] = (100, 250, 500, 2000)
-    latency_seconds: tuple[float, ...] = (10.0, 8.0, 8.0, 5.0)  # fewer where it saturates
-    step_seconds: float = 12.0
+    latency_seconds: tuple[float, ...] = (30.0, 30.0, 30.0, 10.0)  # 2,000/s is an overload
+    raw_latency_seconds: float = 15.0
+    step_seconds: float = 15.0
     batch: int = 50
-    first_rate: float = 250.0
+    first_rate: float = 400.0
     rate_factor: float = 1.6
     max_steps: int = 6
     population: int = 20_000
     raw_messages: int = 40_000
-    configs: tuple[tuple[int, int], ...] = ((1, 6), (2, 6), (1, 12), (2, 12))  # workers, parts
+    configs: tuple[tuple[int, int], ...] = ((1, 6), (1, 12), (2, 12), (4, 12))  # workers, parts
     memory_customers: tuple[int, ...] = (100_000, 1_000_000)
+    decision_customers: int = 1000
 
     @classmethod
     def quick(cls) -> Plan:
         return cls(
             latency_loads=(100, 500),
-            latency_seconds=(5.0, 4.0),
+            latency_seconds=(8.0, 10.0),
+            raw_latency_seconds=5.0,
             step_seconds=6.0,
-            max_steps=4,
+            max_steps=3,
             population=5_000,
             raw_messages=10_000,
-            configs=((1, 6), (2, 6)),
+            configs=((1, 6),),
             memory_customers=(10_000, 50_000),
+            decision_customers=200,
         )
 
 
@@ -118,17 +128,18 @@ class Bench:
             await listener.start()
             self.status(f"pipeline {config.name}: warming up")
             await self.warm_up(pipeline, stream, listener)
+
+            def meter() -> CpuMeter:  # afresh per step: PostgreSQL's backends come and go
+                return CpuMeter({**self.infrastructure.processes(), **pipeline.processes()})
+
             if with_latency:
                 loads = list(zip(plan.latency_loads, plan.latency_seconds, strict=True))
                 entry["latency"] = await measure_latency(
-                    pipeline, stream, listener, api_key, loads, self.status, self.log
+                    pipeline, stream, listener, api_key, loads, meter, self.status, self.log
                 )
             search = Search(
                 first_rate, plan.rate_factor, plan.max_steps, plan.step_seconds, plan.batch
             )
-
-            def meter() -> CpuMeter:  # afresh per step: PostgreSQL's backends come and go
-                return CpuMeter({**self.infrastructure.processes(), **pipeline.processes()})
 
             entry["throughput"] = await measure_sustained(
                 pipeline, stream, listener, api_key, meter, search, self.status, self.log
@@ -164,8 +175,10 @@ class Bench:
             first_hop,
             sizes,
             self.home / "logs",
+            self.infrastructure.processes().get("broker", []),
             self.status,
             self.log,
+            plan.raw_latency_seconds,
         )
         pipelines: dict[str, Any] = {}
         first_rate = plan.first_rate
@@ -189,6 +202,13 @@ class Bench:
         self.results["pipelines"] = pipelines
         self.results["memory"] = await measure_memory(
             self.infrastructure, states, plan.memory_customers, self.status, self.log
+        )
+        self.status("decisions: the decision code in-process")
+        figures = await asyncio.to_thread(measure_decisions, customers=plan.decision_customers)
+        self.results["decisions"] = asdict(figures)
+        self.log(
+            f"decisions: {figures.decisions_per_s:,.0f}/s, p50 {figures.p50_ms} ms,"
+            f" p99 {figures.p99_ms} ms"
         )
         self.results["duration_s"] = time.time() - started
         self.results["finished_at"] = datetime.now(UTC).isoformat()

@@ -195,46 +195,68 @@ class Pipeline:
 
 
 class CpuMeter:
-    """CPU seconds (user + system) used by each named process.
+    """CPU seconds (user + system) used by each named group of processes.
 
     Read before and after a measurement, it says where the machine's two cores went:
     to the services, the broker, PostgreSQL, or the bench's own load generator.
     PostgreSQL's backends come and go, so its server's children are looked up at each
-    reading; every other group is exactly one process (the bench's own children are the
-    services, counted under their names).
+    reading; every other group is the processes it was given (the bench's own children
+    are the services, counted under their names).
     """
 
     WITH_CHILDREN = ("postgres",)
+    CLIENT = "bench client"
 
     def __init__(self, groups: dict[str, list[psutil.Process]]):
-        roots = {name: processes[0] for name, processes in groups.items() if processes}
-        self.roots = {**roots, "bench client": psutil.Process(os.getpid())}
+        self.groups = {name: processes for name, processes in groups.items() if processes}
+        self.groups[self.CLIENT] = [psutil.Process(os.getpid())]
 
     def read(self) -> dict[str, dict[int, float]]:
         """CPU seconds so far, by group and pid."""
         used: dict[str, dict[int, float]] = {}
-        for name, root in self.roots.items():
+        for name, processes in self.groups.items():
             per_pid: dict[int, float] = {}
-            with contextlib.suppress(psutil.NoSuchProcess):
-                children = root.children(recursive=True) if name in self.WITH_CHILDREN else []
-                for process in [root, *children]:
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        times = process.cpu_times()
-                        per_pid[process.pid] = times.user + times.system
+            for root in processes:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    children = root.children(recursive=True) if name in self.WITH_CHILDREN else []
+                    for process in [root, *children]:
+                        with contextlib.suppress(psutil.NoSuchProcess):
+                            times = process.cpu_times()
+                            per_pid[process.pid] = times.user + times.system
             used[name] = per_pid
         return used
 
     @staticmethod
-    def shares(
-        before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], wall_s: float
+    def seconds(
+        before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
     ) -> dict[str, float]:
-        """Percent of one core each group used between two readings."""
-        shares = {}
+        """CPU seconds each group used between two readings."""
+        used = {}
         for name, per_pid in after.items():
             earlier = before.get(name, {})
-            seconds = sum(cpu - earlier.get(pid, 0.0) for pid, cpu in per_pid.items())
-            shares[name] = round(100 * seconds / max(wall_s, 1e-6), 1)
-        return shares
+            used[name] = sum(cpu - earlier.get(pid, 0.0) for pid, cpu in per_pid.items())
+        return used
+
+    @classmethod
+    def shares(
+        cls, before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], wall_s: float
+    ) -> dict[str, float]:
+        """Percent of one core each group used between two readings."""
+        return {
+            name: round(100 * seconds / max(wall_s, 1e-6), 1)
+            for name, seconds in cls.seconds(before, after).items()
+        }
+
+    @classmethod
+    def per_event(
+        cls, before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], events: int
+    ) -> dict[str, float]:
+        """CPU microseconds per event of each group, and `total` of all but the bench's
+        own load generator (what a deployment would pay)."""
+        used = cls.seconds(before, after)
+        per = {name: round(1e6 * seconds / max(events, 1), 1) for name, seconds in used.items()}
+        per["total"] = round(sum(v for k, v in per.items() if k != cls.CLIENT), 1)
+        return per
 
 
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([-+0-9.eEinfNa]+)$")

@@ -37,6 +37,7 @@ class Step:
     failed_requests: int
     flat: bool
     cpu_percent: dict[str, float] = field(default_factory=dict)  # of one core, per process
+    cpu_us_per_event: dict[str, float] = field(default_factory=dict)  # per accepted event
     samples: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -66,7 +67,8 @@ async def measure_step(
     result = sending.result()
     first, last = samples[0], samples[-1]
     seconds = max(1e-6, last.at - first.at)
-    cpu = CpuMeter.shares(cpu_before, meter.read(), seconds)
+    cpu_after = meter.read()
+    cpu = CpuMeter.shares(cpu_before, cpu_after, seconds)
     judged = [s for s in samples if s.at >= first.at + SETTLE_S]
     signals_slope = slope([(s.at, s.accepted - s.consumed) for s in judged])
     actions_slope = slope([(s.at, s.emitted - s.decided) for s in judged])
@@ -88,6 +90,9 @@ async def measure_step(
             rate, accepted, signals, signals_slope, actions_slope, result.failed_requests
         ),
         cpu_percent=cpu,
+        cpu_us_per_event=CpuMeter.per_event(
+            cpu_before, cpu_after, int(last.accepted - first.accepted)
+        ),
         samples=[asdict(s) for s in samples],
     )
 
@@ -139,4 +144,6 @@ async def measure_sustained(
         "sustained_recommendations_per_s": best.desktop_per_s if best else 0.0,
         "sustained_signals_per_s": best.signals_per_s if best else 0.0,
         "sustained_offered": best.offered if best else 0.0,
+        "sustained_cpu_us_per_event": best.cpu_us_per_event if best else {},
+        "sustained_cpu_percent": best.cpu_percent if best else {},
     }

@@ -1,13 +1,17 @@
 """The agent's cockpit in a real browser (Debian's Chromium, headless), on the stack that
 `moments run` starts: the screen-pop within a second of `contact.started`, the guided
 conversation posting its path, decline with a reason, the queue that never moves under
-the agent, and the page at 1920, 1280 and 480 px. Screenshots of each state go to docs/.
+the agent, and the page at 1920, 1280 and 480 px. `make screenshots` keeps a screenshot of
+each state in docs/ (the README shows them).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page
@@ -16,7 +20,6 @@ from schemas.recommendations import DeclineReason
 from services.actions.domain.decisioning.catalogue import load_catalogue
 from services.actions.settings import DEFAULT_CATALOGUE
 from tests.e2e.stack import (
-    DOCS,
     RunningStack,
     as_agent,
     call_started,
@@ -64,9 +67,16 @@ async def known(
     return await eventually(check, 30, f"actions knows {customer}")
 
 
+SCRATCH = tempfile.mkdtemp(prefix="moments-shots-")
+
+
 async def shot(page: Page, name: str, full_page: bool = True) -> None:
-    DOCS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(DOCS / f"{name}.png"), full_page=full_page)
+    """A screenshot of the state the test reached: into MOMENTS_SCREENSHOTS (`make
+    screenshots` sets it to docs/, where the README's come from), else a temporary file,
+    so a test run leaves the checkout as it was."""
+    folder = Path(os.environ.get("MOMENTS_SCREENSHOTS") or SCRATCH)
+    taken = await page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
+    assert taken, name
 
 
 async def test_a_call_pops_the_customers_cockpit_within_a_second(stack: RunningStack) -> None:

@@ -47,7 +47,13 @@ def customers_loop(
 
     return CommitAfterWork(
         "actions customers",
-        make_consumer(settings, topics.customers, group_id=f"{settings.actions_group}-customers"),
+        # Not on the way to a desktop: a longer fetch wait batches more per request.
+        make_consumer(
+            settings,
+            topics.customers,
+            group_id=f"{settings.actions_group}-customers",
+            fetch_max_wait_ms=100,
+        ),
         work,
         dead_letter_as(producer, topics.interactions_dlq, CustomerRecord, "(customer)", "actions"),
         max_records=500,

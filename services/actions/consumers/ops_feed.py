@@ -162,8 +162,10 @@ class OpsFeed:
         names = [self.topics.ops_metrics, self.topics.interactions_dlq] + [
             self.topics.recommendations(c) for c in RECOMMENDATION_CHANNELS
         ]
+        # A chart redrawn every 2 s needs no fetch answered sooner than this: a longer
+        # wait means fewer requests for the broker to serve when the topics are quiet.
         consumer: AIOKafkaConsumer = make_consumer(
-            self.settings, *names, group_id=None, auto_offset_reset="latest"
+            self.settings, *names, group_id=None, auto_offset_reset="latest", fetch_max_wait_ms=250
         )
         await consumer.start()
         try:

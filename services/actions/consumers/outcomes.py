@@ -52,7 +52,13 @@ def outcomes_loop(
 
     return CommitAfterWork(
         "actions outcomes",
-        make_consumer(settings, topics.outcomes, group_id=f"{settings.actions_group}-outcomes"),
+        # Not on the way to a desktop: a longer fetch wait batches more per request.
+        make_consumer(
+            settings,
+            topics.outcomes,
+            group_id=f"{settings.actions_group}-outcomes",
+            fetch_max_wait_ms=100,
+        ),
         work,
         dead_letter,
         max_records=500,
