@@ -25,6 +25,10 @@ from bench.run import RESULTS, Bench, Plan
 from bench.stack import Pipeline, PipelineConfig
 from bench.traffic import SEED
 
+# py-spy from the PATH, or beside this interpreter (the project's .venv, not activated).
+_BESIDE = Path(sys.executable).with_name("py-spy")
+PY_SPY = shutil.which("py-spy") or (str(_BESIDE) if _BESIDE.exists() else None)
+
 # Frames that mean "waiting for work", not "working".
 # uvloop's loop is C: py-spy shows its waiting as time in `Runner.run` itself.
 IDLE = ("select (selectors.py", "poll (selectors.py", "Runner.run (asyncio/runners.py")
@@ -72,7 +76,8 @@ async def profile(bench: Bench, rate: float, seconds: float, folder: Path) -> No
                 recorders.append(
                     subprocess.Popen(  # noqa: ASYNC220 - py-spy runs beside the load
                         [
-                            "py-spy", "record", "--pid", str(processes[0].pid), "--duration",
+                            PY_SPY or "py-spy", "record", "--pid", str(processes[0].pid),
+                            "--duration",
                             str(int(seconds)), "--rate", "50", "--nonblocking", "--format", kind,
                             "--output", str(folder / f"{name}.{kind}.{suffix}"),
                         ],
@@ -95,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to sample")
     parser.add_argument("--results", type=Path, default=RESULTS / "profiles")
     args = parser.parse_args(argv)
-    if shutil.which("py-spy") is None:
+    if PY_SPY is None:
         print("py-spy is not installed: pip install py-spy", file=sys.stderr)
         return 2
     args.results.mkdir(parents=True, exist_ok=True)

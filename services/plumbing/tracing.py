@@ -109,9 +109,34 @@ def continuing(headers: Mapping[str, str]) -> Iterator[None]:
 
 def trace_headers(span: Span) -> list[tuple[str, bytes]]:
     """The headers that carry `span`'s trace on to the next hop."""
+    if isinstance(span, NonRecordingSpan):  # the hot path without an exporter: no propagator
+        ids = span.get_span_context()
+        value = f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
+        return [(TRACEPARENT_HEADER, value.encode())]
     carrier: dict[str, str] = {}
     _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
     return [(k, v.encode()) for k, v in carrier.items()]
+
+
+def _parent_ids(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> SpanContext | None:
+    """The W3C traceparent of a message, read without the propagator (version 00)."""
+    if isinstance(headers, Mapping):
+        value = next((v for k, v in headers.items() if k.lower() == TRACEPARENT_HEADER), None)
+    else:
+        raw = next((v for k, v in headers if k == TRACEPARENT_HEADER), None)
+        value = raw.decode(errors="replace") if raw is not None else None
+    if value is None:
+        return None
+    parts = value.strip().split("-")
+    if len(parts) != 4 or parts[0] != "00" or len(parts[1]) != 32 or len(parts[2]) != 16:
+        return None
+    try:
+        trace_id, span_id, flags = int(parts[1], 16), int(parts[2], 16), int(parts[3], 16)
+    except ValueError:
+        return None
+    if not trace_id or not span_id:
+        return None
+    return SpanContext(trace_id, span_id, True, TraceFlags(flags))
 
 
 def traceparent_of(span: Span) -> str | None:
@@ -132,12 +157,12 @@ def hop_span(
     """A span for one hop, child of the message's trace (a new trace if it has none),
     starting at `started_ms` (the previous hop's stamp) when known. The caller ends it
     once the hop's work is sent."""
-    parent = context_from(headers)
     if _recording is None:
-        above = trace.get_current_span(parent).get_span_context()
+        above = _parent_ids(headers) or trace.get_current_span().get_span_context()
         trace_id = above.trace_id if above.is_valid else _IDS.generate_trace_id()
         flags = above.trace_flags if above.is_valid else TraceFlags(TraceFlags.SAMPLED)
         return NonRecordingSpan(SpanContext(trace_id, _IDS.generate_span_id(), False, flags))
+    parent = context_from(headers)
     return _recording.start_span(
         name,
         context=parent,

@@ -75,3 +75,10 @@ def test_hop_stamps_are_read_from_headers() -> None:
     assert tracing.stamp_ms(headers, "moments_ingested_at") == 1_700_000_000_123
     assert tracing.stamp_ms(headers, "moments_bad") is None
     assert tracing.stamp_ms(headers, "moments_missing") is None
+
+
+def test_a_malformed_traceparent_starts_a_new_trace() -> None:
+    for bad in ("garbage", "00-xyz-abc-01", "00-" + "0" * 32 + "-" + "1" * 16 + "-01"):
+        span = tracing.hop_span("signals", [("traceparent", bad.encode())], None)
+        assert span.get_span_context().is_valid
+        assert f"{span.get_span_context().trace_id:032x}" not in bad
