@@ -25,10 +25,11 @@ from services.actions.adapters.reports import ReportStore
 from services.actions.adapters.repository import Repository
 from services.actions.adapters.tickets import StreamTickets
 from services.actions.consumers.customers import customers_loop
-from services.actions.consumers.desktops import feed_desktops
+from services.actions.consumers.desktops import DesktopFeed
+from services.actions.consumers.feeds import Handler, follow_feeds
 from services.actions.consumers.ops_feed import OpsFeed
 from services.actions.consumers.outcomes import outcomes_loop
-from services.actions.consumers.screen_pop import ScreenPops, pop_screens
+from services.actions.consumers.screen_pop import ScreenPops
 from services.actions.consumers.signals import signals_loop
 from services.actions.domain.decisioning.catalogue import load_catalogue
 from services.actions.domain.decisioning.contact_policy import ChannelCap, ContactPolicy
@@ -147,19 +148,19 @@ class Runtime:
             outcomes_loop(settings, self.topics, self.actions, self.producer).run(),
             "outcomes consumer",
         )
-        self._spawn(
-            feed_desktops(settings, self.topics, self.hub, self.feeding_desktops),
-            "desktop feed",
-        )
-        self._spawn(
-            pop_screens(
-                settings, self.topics, ScreenPops(self.hub, self.customers), self.popping_screens
-            ),
-            "screen-pop feed",
-        )
         self._spawn(self._wake_snoozed(), "snooze clock")
         self.ops_feed = OpsFeed(settings, self.topics, self.reports)
         self._spawn(self.ops_feed.run(), "ops feed")
+        pops = ScreenPops(self.hub, self.customers)
+        routes: dict[str, list[Handler]] = {
+            t: [self.ops_feed.on_record] for t in self.ops_feed.topics_read()
+        }
+        routes[self.topics.recommendations("desktop")].insert(0, DesktopFeed(self.hub).on_message)
+        routes[self.topics.customers] = [pops.on_message]
+        self._spawn(
+            follow_feeds(settings, routes, [self.feeding_desktops, self.popping_screens]),
+            "desktop, screen-pop and ops feeds",
+        )
         self.ops.start()
         log.info("actions started")
 

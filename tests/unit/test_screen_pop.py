@@ -4,6 +4,9 @@ pops up on, that it is stored first, and what a call's end and an erasure do."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import pytest
 
 from schemas.customers import CustomerRecord
 from services.actions.adapters.customers import CustomerStore
@@ -89,3 +92,32 @@ async def test_an_erasure_forgets_the_customer_and_an_unreadable_record_is_skipp
 
 def test_the_fake_matches_the_store_it_stands_for() -> None:
     assert {"save", "forget"} <= set(dir(CustomerStore))
+
+
+async def test_a_record_of_no_call_for_a_customer_it_never_saw_is_not_even_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import services.actions.consumers.screen_pop as screen_pop
+
+    parsed: list[bytes] = []
+
+    class Counting(CustomerRecord):
+        @classmethod
+        def model_validate_json(cls, data: Any, **kwargs: Any) -> CustomerRecord:  # type: ignore[override]
+            parsed.append(data)
+            return CustomerRecord.model_validate_json(data, **kwargs)
+
+    monkeypatch.setattr(screen_pop, "CustomerRecord", Counting)
+    hub = DesktopHub()
+    store = FakeCustomers(hub)
+    pops = pops_with(hub, store)
+    customer = new_customer()
+    quiet = record(customer, agent_id=None, queue=None, version=2).model_dump_json().encode()
+    call = record(customer, CARE.id).model_dump_json().encode()
+    async with hub.subscribe(CARE) as care:
+        await pops.on_record(customer.encode(), quiet)
+        assert parsed == [] and hub.take_pops(care) == [] and store.saved == []
+        await pops.on_record(customer.encode(), call)
+        assert len(hub.take_pops(care)) == 1
+        await pops.on_record(customer.encode(), quiet)  # now its call's end is news
+        assert len(hub.take_pops(care)) == 1 and parsed == [call, quiet]

@@ -46,6 +46,25 @@ class CustomerStore:
             [r.updated_at for r in rows],
         )
 
+    async def save_raw(self, records: Sequence[bytes]) -> None:
+        """Store records as signals serialised them (at most one per customer), unless a
+        newer version is stored: the columns come out of the JSON in PostgreSQL."""
+        if not records:
+            return
+        await self.pool.execute(
+            "insert into customers (customer_id, version, record, live_agent_id, health_score,"
+            " updated_at)"
+            " select r->>'customer_id', (r->>'version')::bigint, r,"
+            " r->'live_contact'->>'agent_id', (r->'health'->>'score')::real,"
+            " (r->>'updated_at')::timestamptz"
+            " from (select t::jsonb as r from unnest($1::text[]) t) given"
+            " on conflict (customer_id) do update set version = excluded.version,"
+            " record = excluded.record, live_agent_id = excluded.live_agent_id,"
+            " health_score = excluded.health_score, updated_at = excluded.updated_at"
+            " where customers.version < excluded.version",
+            [r.decode() for r in records],
+        )
+
     async def forget(self, customer_ids: Sequence[str]) -> None:
         if customer_ids:
             await self.pool.execute(

@@ -1,8 +1,9 @@
 """The `customers` loop: keep actions' copy of each customer's latest record.
 
 One consumer group for all replicas (ACTIONS_GROUP + `-customers`): each batch is stored
-in one statement, tombstones (erased customers) delete the row, and offsets are
-committed after that. A record that cannot be read is dead-lettered.
+in one statement, as the JSON signals wrote (PostgreSQL reads the columns it indexes out
+of it; nothing is parsed here), tombstones (erased customers) delete the row, and offsets
+are committed after that. A record that cannot be read is dead-lettered.
 """
 
 from __future__ import annotations
@@ -30,16 +31,21 @@ def customers_loop(
     on_erased: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> CommitAfterWork:
     async def work(records: Sequence[Record]) -> None:
-        latest: list[CustomerRecord] = []
+        # Per customer (the key), in order: the last record wins, and a tombstone before
+        # it (an erasure, then new events) deletes first, so the new record's fresh
+        # version is not refused as older than the erased one's.
+        latest: dict[str, bytes] = {}
         erased: list[str] = []
         for record in records:
+            customer = (record.key or b"").decode(errors="replace")
             if record.value is None:
-                if record.key:
-                    erased.append(record.key.decode(errors="replace"))
-                continue
-            latest.append(CustomerRecord.model_validate_json(record.value))
-        await store.save(latest)
+                latest.pop(customer, None)
+                if customer:
+                    erased.append(customer)
+            else:
+                latest[customer] = record.value
         await store.forget(erased)
+        await store.save_raw(list(latest.values()))
         if erased and on_erased is not None:
             await on_erased(erased)
         CUSTOMERS.labels("record").inc(len(latest))

@@ -1,26 +1,22 @@
 """The `recommendations.desktop` feed: every replica reads every recommendation (no
-group, from the latest offset) and rings the live streams of the agents it is for. The
-streams then read PostgreSQL from their cursor (adapters/push.py), so this feed decides
-only how soon a desktop looks, never what it gets.
+group, from the latest offset; consumers/feeds.py) and rings the live streams of the
+agents it is for. The streams then read PostgreSQL from their cursor (adapters/push.py),
+so this feed decides only how soon a desktop looks, never what it gets.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 from prometheus_client import Histogram
 from pydantic import ValidationError
 
 from schemas.headers import DECIDED_AT_HEADER as DECIDED
 from schemas.headers import INGESTED_AT_HEADER
 from schemas.recommendations import Recommendation
-from schemas.topics import Topics
 from services.actions.adapters.push import DesktopHub
-from services.actions.settings import Settings
-from services.plumbing.kafka import make_consumer
 from services.plumbing.tracing import hop_span, stamp_ms, trace_headers
 
 log = logging.getLogger(__name__)
@@ -31,37 +27,25 @@ PUSH_SECONDS = Histogram(
 )
 
 
-async def feed_desktops(
-    settings: Settings, topics: Topics, hub: DesktopHub, started: asyncio.Event
-) -> None:
-    consumer: AIOKafkaConsumer = make_consumer(
-        settings,
-        topics.recommendations("desktop"),
-        group_id=None,
-        auto_offset_reset="latest",
-        fetch_max_wait_ms=10,
-    )
-    await consumer.start()
-    started.set()
-    try:
-        async for message in consumer:
-            headers = dict(message.headers)
-            try:
-                rec = Recommendation.model_validate_json(message.value or b"")
-            except ValidationError:
-                log.error("unreadable desktop recommendation skipped")
-                continue
-            now_ms = time.time() * 1000
-            pushed = {k: v.decode() for k, v in headers.items() if k.startswith("moments_")}
-            pushed["moments_pushed_at"] = str(int(now_ms))
-            if INGESTED_AT_HEADER in headers:
-                PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
-            # The last hop, from the decision's stamp to the desktops' streams; its trace
-            # goes to the desktop with the recommendation (`trace.traceparent`).
-            span = hop_span("desktop push", message.headers, stamp_ms(message.headers, DECIDED))
-            pushed.update((k, v.decode()) for k, v in trace_headers(span))
-            hub.ring(rec, pushed)
-            span.end()
-    finally:
-        started.clear()
-        await consumer.stop()
+class DesktopFeed:
+    def __init__(self, hub: DesktopHub):
+        self.hub = hub
+
+    async def on_message(self, message: ConsumerRecord[bytes, bytes]) -> None:
+        headers = dict(message.headers)
+        try:
+            rec = Recommendation.model_validate_json(message.value or b"")
+        except ValidationError:
+            log.error("unreadable desktop recommendation skipped")
+            return
+        now_ms = time.time() * 1000
+        pushed = {k: v.decode() for k, v in headers.items() if k.startswith("moments_")}
+        pushed["moments_pushed_at"] = str(int(now_ms))
+        if INGESTED_AT_HEADER in headers:
+            PUSH_SECONDS.observe(max(0.0, now_ms - int(headers[INGESTED_AT_HEADER])) / 1000)
+        # The last hop, from the decision's stamp to the desktops' streams; its trace goes
+        # to the desktop with the recommendation (`trace.traceparent`).
+        span = hop_span("desktop push", message.headers, stamp_ms(message.headers, DECIDED))
+        pushed.update((k, v.decode()) for k, v in trace_headers(span))
+        self.hub.ring(rec, pushed)
+        span.end()

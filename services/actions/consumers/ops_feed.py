@@ -41,7 +41,6 @@ from services.actions.domain.lag import LagHistory, PartitionLag
 from services.actions.domain.operations import MetricsHistory
 from services.actions.domain.uplift import action_uplift
 from services.actions.settings import Settings
-from services.plumbing.kafka import make_consumer
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +120,17 @@ class OpsFeed:
             self.started_at,
         )
 
+    def topics_read(self) -> list[str]:
+        """What the page is fed from, read for it by consumers/feeds.py."""
+        return [self.topics.ops_metrics, self.topics.interactions_dlq] + [
+            self.topics.recommendations(c) for c in RECOMMENDATION_CHANNELS
+        ]
+
+    async def on_record(self, message: Any) -> None:
+        self.on_message(message.topic, message.value, dict(message.headers))
+
     async def run(self) -> None:
         await asyncio.gather(
-            self._forever("ops topics", self._read_topics, 1.0),
             self._forever("consumer lag", self._watch_lag, self.settings.ops_lag_interval_s),
             self._forever("ops store", self._read_store, STORE_EVERY_S),
         )
@@ -157,22 +164,6 @@ class OpsFeed:
         else:
             for hop, seconds in hop_seconds(headers, now * 1000).items():
                 HOP_SECONDS.labels(hop).observe(seconds)
-
-    async def _read_topics(self) -> None:
-        names = [self.topics.ops_metrics, self.topics.interactions_dlq] + [
-            self.topics.recommendations(c) for c in RECOMMENDATION_CHANNELS
-        ]
-        # A chart redrawn every 2 s needs no fetch answered sooner than this: a longer
-        # wait means fewer requests for the broker to serve when the topics are quiet.
-        consumer: AIOKafkaConsumer = make_consumer(
-            self.settings, *names, group_id=None, auto_offset_reset="latest", fetch_max_wait_ms=250
-        )
-        await consumer.start()
-        try:
-            async for message in consumer:
-                self.on_message(message.topic, message.value, dict(message.headers))
-        finally:
-            await consumer.stop()
 
     async def _watch_lag(self) -> None:
         servers = self.settings.kafka_bootstrap_servers

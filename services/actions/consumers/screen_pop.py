@@ -1,8 +1,8 @@
 """Screen-pop: when a contact names an agent, that agent's desktop switches to the customer.
 
 signals publishes the customer's record to `customers` as soon as `contact.started` is
-folded in, with `live_contact.agent_id` set. Every actions replica reads that topic here,
-without a group and from the latest offset (like the desktop feed), and hands each record
+folded in, with `live_contact.agent_id` set. Every actions replica reads that topic
+without a group and from the latest offset (consumers/feeds.py), and hands each record
 that names an agent to that agent's streams on this replica (adapters/push.py); the
 stream sends it as a `customer` event. When the contact ends (a record without the
 agent), the agent it last named is told too, so its desktop can say the call is over.
@@ -15,26 +15,25 @@ that keeps every customer; this one only keeps those on a call, and follows eras
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter
 from pydantic import ValidationError
 
 from schemas.customers import CustomerRecord
-from schemas.topics import Topics
 from services.actions.adapters.customers import CustomerStore
 from services.actions.adapters.push import DesktopHub
-from services.actions.settings import Settings
 from services.plumbing.consuming import retrying
-from services.plumbing.kafka import make_consumer
 
 log = logging.getLogger(__name__)
 POPS = Counter("moments_actions_screen_pops", "Customer records handed to desktops", ["kind"])
 # Customers whose call this replica has seen, to tell their agent when it ends.
 REMEMBERED_CALLS = 50_000
+# How a record without a live contact reads (CustomerRecord.model_dump_json), so most of
+# the topic is passed over without parsing it.
+NOT_ON_A_CALL = b'"live_contact":null'
 
 
 class ScreenPops:
@@ -44,6 +43,9 @@ class ScreenPops:
         self.hub, self.store = hub, store
         self._on_call: OrderedDict[str, str] = OrderedDict()  # customer -> agent
 
+    async def on_message(self, message: ConsumerRecord[bytes, bytes]) -> None:
+        await self.on_record(message.key, message.value)
+
     async def on_record(self, key: bytes | None, value: bytes | None) -> None:
         if value is None:  # a tombstone: the customer was erased
             if key:
@@ -51,6 +53,9 @@ class ScreenPops:
                 self._on_call.pop(customer_id, None)
                 await retrying(lambda: self.store.forget([customer_id]), "actions screen-pop")
             return
+        customer = key.decode(errors="replace") if key else None
+        if customer is not None and customer not in self._on_call and NOT_ON_A_CALL in value:
+            return  # nobody to pop it for, and no call that ended: not worth reading
         try:
             record = CustomerRecord.model_validate_json(value)
         except ValidationError:
@@ -70,23 +75,3 @@ class ScreenPops:
             POPS.labels("live").inc(self.hub.pop_up(agent, record))
         if previous is not None and previous != agent:
             POPS.labels("ended").inc(self.hub.pop_up(previous, record))
-
-
-async def pop_screens(
-    settings: Settings, topics: Topics, pops: ScreenPops, started: asyncio.Event
-) -> None:
-    consumer: AIOKafkaConsumer = make_consumer(
-        settings,
-        topics.customers,
-        group_id=None,
-        auto_offset_reset="latest",
-        fetch_max_wait_ms=10,
-    )
-    await consumer.start()
-    started.set()
-    try:
-        async for message in consumer:
-            await pops.on_record(message.key, message.value)
-    finally:
-        started.clear()
-        await consumer.stop()
