@@ -46,7 +46,7 @@ def test_help_that_fits_the_moment_lands_and_relieves_pain() -> None:
     life.mood = life.mood.felt("complaint", START)
     life.remember("complaint", START)
     reception = receive(life, Contact("complaints.own_it", "desktop", START + HOUR))
-    assert reception.fits and reception.welcome
+    assert reception.fits and reception.welcome and reception.relieves
     assert reception.chance == 1.0 and reception.felt == ()
 
     simulation = Simulation(3, [life.customer], START)
@@ -70,7 +70,7 @@ def test_an_offer_that_fits_nothing_they_lived_through_irritates_and_relieves_no
     assert fits(life, "complaints.own_it", START)
     assert not fits(life, "care.thank_you", START)  # a thank-you after a complaint
     reception = receive(life, Contact("care.thank_you", "desktop", START))
-    assert not reception.fits and reception.chance == 0.5
+    assert not reception.fits and not reception.relieves and reception.chance == 0.5
     assert felt(life, "care.thank_you") == ["misfit"]
     # a moment fits for FIT_DAYS, not for ever
     assert not fits(life, "complaints.own_it", START + 15 * DAY)
@@ -117,6 +117,17 @@ def test_the_same_offer_again_soon_is_felt_and_worse_after_a_decline() -> None:
     again = receive(declined, Contact("complaints.own_it", "desktop", START + 2 * DAY))
     assert ("repeated_offer", 2.0) in again.felt
     assert "repeated_offer" not in felt(declined, "complaints.own_it", at=START + 15 * DAY)
+
+
+def test_the_same_help_for_a_new_need_is_welcome_and_for_an_answered_one_relieves_nothing() -> None:
+    life = a_life()
+    life.remember("failed_self_service", START)
+    life.offered(Offered("digital.finish_for_them", "desktop", START, "accepted"))
+    answered = receive(life, Contact("digital.finish_for_them", "desktop", START + DAY))
+    assert answered.fits and not answered.relieves  # that journey was finished already
+    life.remember("failed_self_service", START + 3 * DAY)  # another journey fails
+    fresh = receive(life, Contact("digital.finish_for_them", "desktop", START + 3 * DAY))
+    assert fresh.welcome and fresh.relieves
 
 
 def test_a_sale_to_a_customer_in_pain_is_pushy() -> None:

@@ -4,7 +4,7 @@
 with this customer, from what they lived through lately and what they were offered
 before. The simulation (`Simulation.contact`) then draws their answer with `chance` x
 their propensity for the action, lives through the `felt` moments, and, if they take it
-up and it `fits`, relieves their pain. The rules:
+up and it `relieves`, relieves their pain. The rules:
 
 - help that fits, an action answering something they lived through in the last
   FIT_DAYS (see NEEDS), is taken up at their propensity and relieves pain;
@@ -12,7 +12,8 @@ up and it `fits`, relieves their pain. The rules:
   irritates a little (`misfit`), and relieves nothing;
 - contact beyond what they welcome: the (WELCOME_PER_DAY + 1)th in 24 hours or the
   (WELCOME_PER_WEEK + 1)th in 7 days (`nagged`); the same action again within
-  REPEAT_DAYS (`repeated_offer`, twice as bad after they declined it);
+  REPEAT_DAYS with nothing new lived since that it answers (`repeated_offer`, twice
+  as bad after they declined it), which relieves nothing: that need was answered;
 - a sale to a customer in pain (`sold_to_in_pain`);
 - a vulnerable customer reached by anything but a person (`harmed`).
 
@@ -92,10 +93,12 @@ class Contact:
 
 @dataclass(frozen=True)
 class Reception:
-    """How a contact lands: whether it fits, the factor on the chance of taking it up,
-    and the moments (mood.MOMENTS key, scale) the customer lives through because of it."""
+    """How a contact lands: whether it fits, whether taken up it relieves, the factor on
+    the chance of taking it up, and the moments (mood.MOMENTS key, scale) the customer
+    lives through because of it."""
 
     fits: bool
+    relieves: bool
     chance: float
     felt: tuple[tuple[str, float], ...] = ()
 
@@ -113,20 +116,28 @@ def needs_of(action_code: str) -> frozenset[str]:
     return family if family is not None else PAINS
 
 
-def fits(life: Life, action_code: str, at: float) -> bool:
-    """Does the action answer something the customer lived through lately?"""
+def latest_need(life: Life, action_code: str, at: float) -> float | None:
+    """When the customer last lived something the action answers (within FIT_DAYS)."""
     needs = needs_of(action_code)
     if LEAVING in needs and life.leaving_at is not None:
-        return True
+        return at
     since = at - FIT_DAYS * DAY
-    return any(key in needs for when, key in life.lived if since <= when <= at)
+    return max(
+        (when for when, key in life.lived if key in needs and since <= when <= at), default=None
+    )
+
+
+def fits(life: Life, action_code: str, at: float) -> bool:
+    """Does the action answer something the customer lived through lately?"""
+    return latest_need(life, action_code, at) is not None
 
 
 def receive(life: Life, contact: Contact) -> Reception:
     """How this contact lands with this customer now (before it is remembered)."""
     at, code = contact.at, contact.action_code
     chance, felt = 1.0, []
-    fitting = fits(life, code, at)
+    need_at = latest_need(life, code, at)
+    fitting = need_at is not None
     if not fitting:
         chance *= MISFIT_CHANCE
         felt.append(("misfit", 1.0))
@@ -136,7 +147,15 @@ def receive(life: Life, contact: Contact) -> Reception:
     if today >= WELCOME_PER_DAY or week >= WELCOME_PER_WEEK:
         chance *= NAGGED_CHANCE
         felt.append(("nagged", 1.0))
-    again = [o for o in earlier if o.action_code == code and o.at > at - REPEAT_DAYS * DAY]
+    # offered already, and nothing it answers lived since (an offer after the need
+    # answered it; a new need makes the same help welcome again)
+    again = [
+        o
+        for o in earlier
+        if o.action_code == code
+        and o.at > at - REPEAT_DAYS * DAY
+        and (need_at is None or o.at >= need_at)
+    ]
     if again:
         chance *= REPEATED_CHANCE
         felt.append(("repeated_offer", 2.0 if again[-1].outcome == "declined" else 1.0))
@@ -146,4 +165,4 @@ def receive(life: Life, contact: Contact) -> Reception:
     if life.vulnerable and contact.channel not in HUMAN_CHANNELS:
         chance *= HARMED_CHANCE
         felt.append(("harmed", 1.0))
-    return Reception(fitting, chance, tuple(felt))
+    return Reception(fitting, fitting and not again, chance, tuple(felt))

@@ -216,7 +216,7 @@ class Simulation:
         for moment, scale in reception.felt:
             life.mood = life.mood.felt(moment, self.now, scale)
         life.offered(Offered(action_code, channel, self.now, outcome))
-        self.respond(customer_id, action_code, outcome, relieves=reception.fits)
+        self.respond(customer_id, action_code, outcome, relieves=reception.relieves)
         return outcome, reception
 
     def respond(
