@@ -19,7 +19,7 @@ import services.actions.domain.decisioning.decide as decide_module
 from moments.cli import main as moments_main
 from moments.simulate.compare import compare
 from moments.simulate.compare.audit import Audit, Rules
-from moments.simulate.compare.play import play
+from moments.simulate.compare.player import play
 from moments.simulate.compare.policies import Policy, policies, shipped_policy
 from moments.simulate.compare.store import MemoryStore
 from schemas.recommendations import Outcome, OutcomeKind

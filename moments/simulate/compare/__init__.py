@@ -1,7 +1,7 @@
 """Offline comparison of decision policies on the seeded simulator (`moments evaluate`).
 
 `compare(seed, customers, days)` plays every policy of `policies.py` on the same seeded
-population (`play.py`: the real signals and actions handlers, on an in-memory store,
+population (`player.py`: the real signals and actions handlers, on an in-memory store,
 answered by the simulated customers) and returns an `Evaluation`: per policy,
 retention, contacts, answers, complaints, breaches (audit.py) and relationship health.
 `chart.py` draws it.
@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from moments.simulate.compare.play import PolicyResult, play
+from moments.simulate.compare.player import PolicyResult, play
 from moments.simulate.compare.policies import Policy, policies
 
 __all__ = ["Evaluation", "PolicyResult", "compare"]

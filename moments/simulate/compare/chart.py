@@ -48,8 +48,11 @@ def draw(evaluation: Evaluation, path: Path) -> Path:
         low, high = min(values), max(values)
         if field in ("retention", "health") and high > 0:  # the differences are the point
             axis.set_ylim(max(0.0, low - (high - low) * 1.5 - 0.01 * high), high * 1.02)
+            axis.set_ylabel("axis not from 0", fontsize=8, color="#666666")
         else:
             axis.set_ylim(0, high * 1.15 or 1)
+        if field == "retention":
+            axis.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
         axis.spines[["top", "right"]].set_visible(False)
     figure.suptitle(
         f"moments evaluate --seed {evaluation.seed} --customers {evaluation.customers} "
