@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields, replace
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ import services.actions.domain.decisioning.decide as decide_module
 from moments.cli import main as moments_main
 from moments.simulate.compare import compare
 from moments.simulate.compare.audit import Audit, Rules
-from moments.simulate.compare.player import play
+from moments.simulate.compare.player import PolicyResult, play
 from moments.simulate.compare.policies import Policy, policies, shipped_policy
 from moments.simulate.compare.store import MemoryStore
 from schemas.recommendations import Outcome, OutcomeKind
@@ -34,16 +35,18 @@ from tests.unit.decisions import T0, Customer, signal
 DAY = 86400.0
 
 
-def vader() -> object:
+def vader() -> Callable[[str], float]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     analyzer = SentimentIntensityAnalyzer()
     return lambda text: float(analyzer.polarity_scores(text)["compound"])
 
 
-def played(policy: Policy, catalogue: Catalogue | None = None, customers: int = 150) -> object:
+def played(
+    policy: Policy, catalogue: Catalogue | None = None, customers: int = 150
+) -> PolicyResult:
     shipped = catalogue or load_catalogue(DEFAULT_CATALOGUE)
-    return asyncio.run(play(policy, shipped, 5, customers, 30, vader()))  # type: ignore[arg-type]
+    return asyncio.run(play(policy, shipped, 5, customers, 30, vader()))
 
 
 def test_the_same_seed_gives_the_same_figures_and_the_command_prints_them(
@@ -155,7 +158,7 @@ def test_a_breach_planted_in_the_configuration_or_the_code_is_counted(
         action_max_per_week=50,
         one_open_per_issue=False,
     )
-    assert played(replace(default, contact=loose)).cap_breaches > 0  # type: ignore[attr-defined]
+    assert played(replace(default, contact=loose)).cap_breaches > 0
 
     shipped = load_catalogue(DEFAULT_CATALOGUE)
     sales = shipped.entry("sales.loyalty_upgrade")
@@ -167,10 +170,10 @@ def test_a_breach_planted_in_the_configuration_or_the_code_is_counted(
             for e in shipped.entries
         ),
     )
-    assert played(default, careless).consent_breaches > 0  # type: ignore[attr-defined]
+    assert played(default, careless).consent_breaches > 0
 
     monkeypatch.setattr(decide_module, "vulnerability_refusal", lambda entry, profile: None)
-    assert played(default).vulnerable_not_human > 0  # type: ignore[attr-defined]
+    assert played(default).vulnerable_not_human > 0
 
 
 def test_the_memory_store_reads_a_history_the_way_postgresql_does() -> None:
