@@ -8,6 +8,7 @@ moments migrate                  apply database migrations
 moments topics                   create the Kafka topics (KAFKA_* from the environment)
 moments simulate                 a simulated customer population sending events
 moments evaluate-health          relationship health against the simulator's churn hazard
+moments evaluate                 decision policies compared offline on the simulator
 moments customers erase ID       erase a customer everywhere (operator credential)
 moments report uplift            treated customers against the holdout, with intervals
 """
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from moments.commands import (
     agents,
     customers,
+    evaluate,
     keys,
     migrate,
     operators,
@@ -40,6 +42,7 @@ COMMANDS = (
     topics,
     simulate,
     evaluate_health,
+    evaluate,
     customers,
     report,
 )

@@ -2,7 +2,8 @@
 
 `DesktopResponder` subscribes to actions' SSE stream with an agent token, and for every
 recommendation about a simulated customer asks the simulation whether that customer
-takes it up (their latent propensity), tells the simulation, and posts the outcome.
+takes it up (their latent propensity, and how the contact lands with them), and posts
+the outcome.
 Holdout customers' recommendations never reach a desktop, so they are never answered:
 that is what makes the holdout a control group.
 """
@@ -77,8 +78,8 @@ class DesktopResponder:
         if customer_id not in self.simulation.lives or rec.get("status") != "open":
             return  # someone else's customer, or already dealt with
         self.answered.seen += 1
-        outcome = self.simulation.answer(customer_id, rec["id"], code)
-        self.simulation.respond(customer_id, code, outcome)
+        # An agent's card: a person reaches the customer (reception.py takes it from here).
+        outcome, _ = self.simulation.contact(customer_id, rec["id"], code, "desktop")
         response = await client.post(
             f"/v1/recommendations/{rec['id']}/outcome",
             json={"outcome": outcome, "note": "simulated customer"},

@@ -216,6 +216,26 @@ def test_a_repeat_after_the_card_closed_makes_a_new_card() -> None:
     assert again.made[0].recommendation.id != first.made[0].recommendation.id
 
 
+def test_with_one_open_per_issue_off_a_repeat_adds_a_card_and_the_caps_still_hold() -> None:
+    """The naive policy `moments evaluate` measures: no strengthening, every repeat is a
+    new card, until the per-action cap (2 a day) stops it."""
+    customer = Customer(policy=replace(POLICY, one_open_per_issue=False))
+    first = customer.moment(signal(SignalType.complaint, T0))
+    again = customer.moment(signal(SignalType.complaint, T0 + timedelta(minutes=5), occurrences=2))
+    assert codes(first) == codes(again) == ["complaints.own_it"]
+    assert again.strengthened == ()
+    assert again.made[0].recommendation.id != first.made[0].recommendation.id
+    third = customer.moment(signal(SignalType.complaint, T0 + timedelta(minutes=9), occurrences=3))
+    assert third.made == ()
+    assert "at most 2 a day" in verdicts(third)["complaints.own_it"][1]
+    # on, the shipped default: the repeat strengthens the open card instead
+    assert POLICY.one_open_per_issue
+    shipped = Customer()
+    shipped.moment(signal(SignalType.complaint, T0))
+    repeat = shipped.moment(signal(SignalType.complaint, T0 + timedelta(minutes=5)))
+    assert repeat.made == () and len(repeat.strengthened) == 1
+
+
 # --- the invariants, over random customers ----------------------------------------------------
 
 KINDS = [t for t in SignalType if t is not SignalType.life_event]

@@ -33,6 +33,12 @@ MOMENTS = {
     "purchase": -0.3,
     "praise": -0.3,
     "action_taken_up": -0.6,
+    # What the platform's own contacts do when they land badly (reception.py).
+    "misfit": 0.1,  # an offer that answers nothing the customer lived through
+    "nagged": 0.25,  # more contact than the customer welcomes
+    "repeated_offer": 0.2,  # the same offer again, soon
+    "sold_to_in_pain": 0.4,  # a sales pitch while they are hurting
+    "harmed": 1.0,  # a vulnerable customer reached by a machine, not a person
 }
 
 

@@ -9,10 +9,14 @@ starts a notice period in which a retention action they take up can win them bac
 at its end the billing system reports the `cancellation.completed`.
 
 `answer` and `respond` close the loop with a decision policy: a customer shown an action
-takes it up with their latent propensity, and taking it up relieves their pain. Customers
-in the holdout are never shown anything, so comparing the two groups measures the
-policy. Same seed, same population, same start: same events, as long as nothing is
-answered (answers depend on what the platform recommends, and when).
+takes it up with their latent propensity, and taking it up relieves their pain.
+`contact` does both the way the customer takes it (reception.py): how well the action
+fits their moment, how often and how lately they were contacted, on which channel.
+Customers in the holdout are never shown anything, so comparing the two groups measures
+the policy. Same seed, same population, same start: same events, as long as nothing is
+answered (answers depend on what the platform recommends, and when). With
+`own_streams`, each customer draws from their own random stream, so a customer whom no
+policy reaches lives the same life whatever is done to the others.
 """
 
 from __future__ import annotations
@@ -20,14 +24,14 @@ from __future__ import annotations
 import hashlib
 import heapq
 import random
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from moments.simulate.domain.events import SOURCES, SimulatedEvent
 from moments.simulate.domain.mood import chance_of_leaving
 from moments.simulate.domain.population import Customer
+from moments.simulate.domain.reception import Contact, Reception, receive
 from moments.simulate.domain.stories import (
     DAY,
     Life,
@@ -38,6 +42,9 @@ from moments.simulate.domain.stories import (
     renewal,
     story_weights,
 )
+from moments.simulate.domain.stories.steps import Offered
+
+__all__ = ["SOURCES", "SimulatedEvent", "Simulation", "Tally"]
 
 STORIES_PER_DAY = 1 / 12  # an average customer's everyday stories, before pain adds more
 NOTICE_DAYS = 14.0
@@ -58,48 +65,6 @@ CANCELLATION_REASONS = {
     "failed_self_service": "service",
 }
 
-# A fixed namespace, so an event id depends only on seed, customer and the event's number.
-EVENT_NAMESPACE = uuid.UUID("5e1f0c6a-3b7d-4f0e-9a51-6d0c2b8f7a11")
-
-SOURCES = {
-    "voice": "telephony/voice-eu",
-    "ivr": "telephony/ivr-eu",
-    "chat": "chat/web",
-    "email": "email/inbound",
-    "web": "web/selfservice",
-    "app": "app/mobile",
-    "branch": "branch/network",
-    "social": "social/care",
-    "sms": "sms/gateway",
-    "post": "post/mailroom",
-    "billing": "billing/core",
-    "crm": "crm/profile",
-}
-
-
-@dataclass(frozen=True)
-class SimulatedEvent:
-    at: float  # simulated epoch seconds
-    customer_id: str
-    number: int  # the customer's nth event, from 0
-    type: str
-    channel: str  # the channel system that sends it
-    data: dict[str, Any]
-
-    def cloudevent(self, seed: int, source_prefix: str = "/channels") -> dict[str, Any]:
-        """The CloudEvent 1.0 (structured JSON) for this event; the id is seed-stable."""
-        when = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds")
-        return {
-            "specversion": "1.0",
-            "id": str(uuid.uuid5(EVENT_NAMESPACE, f"{seed}/{self.customer_id}/{self.number}")),
-            "source": f"{source_prefix.rstrip('/')}/{SOURCES[self.channel]}",
-            "type": self.type,
-            "subject": self.customer_id,
-            "time": when.replace("+00:00", "Z"),
-            "datacontenttype": "application/json",
-            "data": self.data,
-        }
-
 
 @dataclass(frozen=True)
 class Tally:
@@ -119,9 +84,15 @@ class Simulation:
         customers: Sequence[Customer],
         start: float,
         stories_per_day: float = STORIES_PER_DAY,
+        own_streams: bool = False,
     ):
         self.seed, self.start, self.stories_per_day = seed, start, stories_per_day
         self.rng = random.Random(f"simulation:{seed}")
+        self._streams = (
+            {c.id: random.Random(f"simulation:{seed}:{c.id}") for c in customers}
+            if own_streams
+            else None
+        )
         self.lives = {c.id: Life(c) for c in customers}
         self.now = start
         self.shown = 0
@@ -130,15 +101,17 @@ class Simulation:
         self._agenda: list[tuple[float, int, str, str, Any]] = []
         self._last_check = {c.id: start for c in customers}
         for c in customers:
+            rng = self._rng(c.id)
             self._plan(self._next_story_at(start, c), "story", c.id)
             if c.purchase_rhythm_days < 400:  # one-off buyers rarely come back
                 self._plan(
-                    start + self.rng.expovariate(1 / c.purchase_rhythm_days) * DAY, "purchase", c.id
+                    start + rng.expovariate(1 / c.purchase_rhythm_days) * DAY, "purchase", c.id
                 )
             for product in c.products:
-                self._plan(
-                    start + self.rng.uniform(0, RENEWAL_DAYS) * DAY, "renewal", c.id, product
-                )
+                self._plan(start + rng.uniform(0, RENEWAL_DAYS) * DAY, "renewal", c.id, product)
+
+    def _rng(self, customer_id: str) -> random.Random:
+        return self.rng if self._streams is None else self._streams[customer_id]
 
     def _plan(self, at: float, kind: str, customer_id: str, payload: Any = None) -> None:
         self._order += 1  # ties break by planning order, so the stream is reproducible
@@ -147,31 +120,31 @@ class Simulation:
     def _next_story_at(self, at: float, customer: Customer) -> float:
         life = self.lives[customer.id]
         rate = self.stories_per_day * (1 + 0.5 * min(2.0, life.mood.at_time(at).pain))
-        return at + self.rng.expovariate(rate) * DAY
+        return at + self._rng(customer.id).expovariate(rate) * DAY
 
     def _play(self, life: Life, steps: Sequence[Step], at: float) -> None:
         if not life.onboarded:
             life.onboarded = True
-            steps = [*onboarding(self.rng, life, at), *steps]
+            steps = [*onboarding(self._rng(life.customer.id), life, at), *steps]
         for step in steps:
             self._plan(step.after, "step", life.customer.id, step)
 
     def _story(self, life: Life, at: float) -> None:
-        c = life.customer
+        c, rng = life.customer, self._rng(life.customer.id)
         days = (at - self._last_check[c.id]) / DAY
         self._last_check[c.id] = at
-        if life.leaving_at is None and self.rng.random() < chance_of_leaving(
+        if life.leaving_at is None and rng.random() < chance_of_leaving(
             c.base_hazard_per_day, life.mood, at, days
         ):
             life.leaving_at = at + NOTICE_DAYS * DAY
-            steps = cancellation(self.rng, life, at)
+            steps = cancellation(rng, life, at)
             self._play(life, steps, at)
             asked = next(s.data for s in steps if s.type == "cancellation.requested")
             self._plan(life.leaving_at, "leave", c.id, asked)
             return
         stories = story_weights(life, at)
-        story = self.rng.choices([s for s, _ in stories], weights=[w for _, w in stories])[0]
-        self._play(life, story(self.rng, life, at), at)
+        story = rng.choices([s for s, _ in stories], weights=[w for _, w in stories])[0]
+        self._play(life, story(rng, life, at), at)
         self._plan(self._next_story_at(at, c), "story", c.id)
 
     def events(self) -> Iterator[SimulatedEvent]:
@@ -186,6 +159,7 @@ class Simulation:
                 if step.moment:
                     life.mood = life.mood.felt(step.moment, at, step.scale)
                     life.last_pain = CANCELLATION_REASONS.get(step.moment, life.last_pain)
+                    life.remember(step.moment, at, step.about)
                 event = SimulatedEvent(
                     at, customer_id, life.events, step.type, step.channel, step.data
                 )
@@ -196,12 +170,13 @@ class Simulation:
                     self._story(life, at)
             elif kind == "purchase":
                 if life.leaving_at is None:
-                    self._play(life, purchase(self.rng, life, at), at)
+                    self._play(life, purchase(self._rng(customer_id), life, at), at)
                 rhythm = life.customer.purchase_rhythm_days
-                self._plan(at + self.rng.expovariate(1 / rhythm) * DAY, "purchase", customer_id)
+                wait = self._rng(customer_id).expovariate(1 / rhythm)
+                self._plan(at + wait * DAY, "purchase", customer_id)
             elif kind == "renewal":
                 if life.leaving_at is None:
-                    self._play(life, renewal(self.rng, life, at, payload), at)
+                    self._play(life, renewal(self._rng(customer_id), life, at, payload), at)
                 self._plan(at + RENEWAL_DAYS * DAY, "renewal", customer_id, payload)
             elif kind == "leave" and life.leaving_at is not None:
                 life.left = True
@@ -213,22 +188,43 @@ class Simulation:
                 )
                 life.events += 1
 
-    def answer(self, customer_id: str, recommendation_id: str, action_code: str) -> str:
+    def answer(
+        self, customer_id: str, recommendation_id: str, action_code: str, chance: float = 1.0
+    ) -> str:
         """Whether the customer takes up a recommended action: `accepted` or `declined`.
 
-        Drawn from the customer's latent propensity with a digest of the recommendation
-        id, so the same recommendation always gets the same answer.
+        Drawn from the customer's latent propensity (times `chance`) with a digest of the
+        recommendation id, so the same recommendation always gets the same answer.
         """
         life = self.lives.get(customer_id)
         if life is None:
             return "declined"
         digest = hashlib.blake2b(f"{self.seed}/{recommendation_id}".encode(), digest_size=8)
         draw = int.from_bytes(digest.digest(), "big") / 2**64
-        return "accepted" if draw < life.customer.propensity(action_code) else "declined"
+        return "accepted" if draw < life.customer.propensity(action_code) * chance else "declined"
 
-    def respond(self, customer_id: str, action_code: str, outcome: str) -> None:
-        """Fold an answer into the customer's life: an action taken up relieves pain, and a
-        retention action taken up during the notice period wins the customer back."""
+    def contact(
+        self, customer_id: str, recommendation_id: str, action_code: str, channel: str
+    ) -> tuple[str, Reception | None]:
+        """A recommendation reaches the customer now on `channel`: how it lands
+        (reception.py), their answer, and what both do to their mood, folded in."""
+        life = self.lives.get(customer_id)
+        if life is None or life.left:
+            return "declined", None
+        reception = receive(life, Contact(action_code, channel, self.now))
+        outcome = self.answer(customer_id, recommendation_id, action_code, reception.chance)
+        for moment, scale in reception.felt:
+            life.mood = life.mood.felt(moment, self.now, scale)
+        life.offered(Offered(action_code, channel, self.now, outcome))
+        self.respond(customer_id, action_code, outcome, relieves=reception.relieves)
+        return outcome, reception
+
+    def respond(
+        self, customer_id: str, action_code: str, outcome: str, relieves: bool = True
+    ) -> None:
+        """Fold an answer into the customer's life: an action taken up relieves pain (if
+        it `relieves`: it fits), and a retention action taken up during the notice period
+        wins the customer back."""
         life = self.lives.get(customer_id)
         if life is None or life.left:
             return
@@ -237,7 +233,8 @@ class Simulation:
             return
         self.taken_up += 1
         share = next((s for prefix, s in RELIEF.items() if action_code.startswith(prefix)), 0.3)
-        life.mood = life.mood.relieved(self.now, share)
+        if relieves:
+            life.mood = life.mood.relieved(self.now, share)
         if life.leaving_at is not None and action_code.startswith("retention."):
             life.leaving_at = None
             life.won_back = True

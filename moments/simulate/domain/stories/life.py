@@ -53,11 +53,19 @@ def life_event(rng: random.Random, life: Life, at: float) -> list[Step]:
                 channel,
                 {"channel": channel, "kind": kind, "text": text},
                 "life_event",
+                about=kind,
             )
         )
     else:  # only said in passing: signals has to read it in the text
         steps.append(
-            Step(at, "message.received", channel, {"channel": channel, "text": text}, "life_event")
+            Step(
+                at,
+                "message.received",
+                channel,
+                {"channel": channel, "text": text},
+                "life_event",
+                about=kind,
+            )
         )
     profile: dict[str, Any] = {}
     if kind in ("bereavement", "illness", "job_loss") and not life.vulnerable:

@@ -49,6 +49,21 @@ class Step:
     data: dict[str, Any]
     moment: str | None = None  # a key of mood.MOMENTS the customer lives through
     scale: float = 1.0
+    about: str | None = None  # what the moment is about, e.g. the kind of a life event
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A recommendation that reached the customer, and what they answered."""
+
+    action_code: str
+    channel: str
+    at: float
+    outcome: str
+
+
+# How long a customer remembers what they lived through and what they were offered.
+MEMORY_S = 30 * DAY
 
 
 @dataclass
@@ -68,10 +83,24 @@ class Life:
     won_back: bool = False
     last_pain: str | None = None
     marketing_consent: bool = False
+    # The moments of the last MEMORY_S, as (at, key): a key of mood.MOMENTS, and with
+    # `about` as "moment:about" too (e.g. "life_event:divorce").
+    lived: list[tuple[float, str]] = field(default_factory=list)
+    offers: list[Offered] = field(default_factory=list)  # those of the last MEMORY_S
 
     def __post_init__(self) -> None:
         self.vulnerable = self.customer.vulnerable
         self.marketing_consent = self.customer.consents.marketing
+
+    def remember(self, moment: str, at: float, about: str | None = None) -> None:
+        self.lived = [m for m in self.lived if m[0] > at - MEMORY_S]
+        self.lived.append((at, moment))
+        if about:
+            self.lived.append((at, f"{moment}:{about}"))
+
+    def offered(self, offer: Offered) -> None:
+        self.offers = [o for o in self.offers if o.at > offer.at - MEMORY_S]
+        self.offers.append(offer)
 
 
 def agent_for(rng: random.Random, channel: str) -> str | None:

@@ -10,7 +10,8 @@ go out now, or None. Times are event times (the moment's); the caller passes the
 - no loyalty penalty: never a renewal or retention price above a new customer's;
 - caps per customer: all channels per day, per channel per day and week, per action.
 
-One open recommendation per issue is the decision's own rule (see decide.py).
+One open recommendation per issue is the decision's own rule (see decide.py), on unless
+`one_open_per_issue` is turned off.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class ContactPolicy:
     default_timezone: str = "UTC"
     weight_customer: float = 0.6  # the business part weighs 1 - weight_customer
     exploration: float = 0.1
+    # Off only to measure what it is worth (`moments evaluate`'s naive policy): then a
+    # repeat of an issue adds a recommendation instead of strengthening the open one.
+    one_open_per_issue: bool = True
 
 
 def consent_refusal(entry: CatalogueEntry, profile: CustomerSnapshot) -> str | None:

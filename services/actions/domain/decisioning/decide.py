@@ -142,7 +142,7 @@ def decide(
 ) -> Decision:
     """`counted`: recommendations to count against the caps besides the history's."""
     at, profile = moment.at, moment.profile
-    live = [r for r in history.recommendations if r.live_at(at)]
+    live = [r for r in history.recommendations if r.live_at(at) and policy.one_open_per_issue]
     # While a recommendation (on any channel) answers an issue, a repeat adds no other.
     live_issues: dict[str, list[PastRecommendation]] = {}
     for past in live:
