@@ -1,5 +1,6 @@
 """`python -m bench` (`make bench`): every measurement, in one unattended run.
 
+0. What a fetch wait costs on this broker (bench.fetch_wait), while it is still idle.
 1. The raw broker baseline (bench.broker) at 6 and 12 partitions, with its CPU per message.
 2. End-to-end and per-hop latency at 100, 250 and 500 events/s of single-event POSTs, 30 s
    each after a warm-up, in the steady state, and 2,000 events/s as an overload.
@@ -38,6 +39,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from bench.broker import measure_raw_broker
 from bench.decisions import measure as measure_decisions
+from bench.fetch_wait import measure_fetch_wait
 from bench.latency import measure_latency
 from bench.load import DesktopListener
 from bench.memory import measure_memory
@@ -67,6 +69,9 @@ class Plan:
     configs: tuple[tuple[int, int], ...] = ((1, 6), (1, 12), (2, 12), (4, 12))  # workers, parts
     memory_customers: tuple[int, ...] = (100_000, 1_000_000)
     decision_customers: int = 1000
+    fetch_idle_seconds: float = 8.0
+    fetch_partitions: tuple[int, ...] = (1, 6, 24)
+    fetch_waits_ms: tuple[int, ...] = (10, 20, 100, 250)
 
     @classmethod
     def quick(cls) -> Plan:
@@ -81,6 +86,9 @@ class Plan:
             configs=((1, 6),),
             memory_customers=(10_000, 50_000),
             decision_customers=200,
+            fetch_idle_seconds=3.0,
+            fetch_partitions=(1, 24),
+            fetch_waits_ms=(10, 250),
         )
 
 
@@ -167,6 +175,15 @@ class Bench:
         self.status("profiling message sizes and customer states")
         first_hop, sizes, states = await asyncio.to_thread(profile_messages)
         self.results["message_sizes"] = sizes
+        self.results["fetch_wait"] = await measure_fetch_wait(
+            self.infrastructure.bootstrap_servers,
+            self.infrastructure.processes().get("broker", []),
+            self.status,
+            self.log,
+            plan.fetch_partitions,
+            plan.fetch_waits_ms,
+            idle_s=plan.fetch_idle_seconds,
+        )
         self.results["raw_broker"] = await measure_raw_broker(
             self.infrastructure.bootstrap_servers,
             sorted({p for _, p in plan.configs}),

@@ -152,14 +152,26 @@ class Runtime:
         self.ops_feed = OpsFeed(settings, self.topics, self.reports)
         self._spawn(self.ops_feed.run(), "ops feed")
         pops = ScreenPops(self.hub, self.customers)
-        routes: dict[str, list[Handler]] = {
+        ops: dict[str, list[Handler]] = {
             t: [self.ops_feed.on_record] for t in self.ops_feed.topics_read()
         }
-        routes[self.topics.recommendations("desktop")].insert(0, DesktopFeed(self.hub).on_message)
-        routes[self.topics.customers] = [pops.on_message]
+        desktop_topic = self.topics.recommendations("desktop")
+        desktop: dict[str, list[Handler]] = {
+            desktop_topic: [DesktopFeed(self.hub).on_message, *ops.pop(desktop_topic)],
+            self.topics.customers: [pops.on_message],
+        }
         self._spawn(
-            follow_feeds(settings, routes, [self.feeding_desktops, self.popping_screens]),
-            "desktop, screen-pop and ops feeds",
+            follow_feeds(
+                settings,
+                desktop,
+                [self.feeding_desktops, self.popping_screens],
+                settings.kafka_fetch_wait_ms,
+            ),
+            "desktop and screen-pop feed",
+        )
+        self._spawn(
+            follow_feeds(settings, ops, [], settings.kafka_background_fetch_wait_ms),
+            "ops page's feed",
         )
         self.ops.start()
         log.info("actions started")

@@ -141,7 +141,7 @@ def make_consumer(
         "group_id": group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        "fetch_max_wait_ms": 20,
+        "fetch_max_wait_ms": settings.kafka_fetch_wait_ms,
         "session_timeout_ms": int(settings.kafka_session_timeout_s * 1000),
         "heartbeat_interval_ms": int(settings.kafka_heartbeat_interval_s * 1000),
         "rebalance_timeout_ms": 5_000,

@@ -38,6 +38,20 @@ class KafkaSettings(BaseSettings):
     kafka_topic_prefix: str = Field(
         default="", description="Prefix for every topic name (tests use it to isolate runs)."
     )
+    kafka_fetch_wait_ms: int = Field(
+        default=20,
+        ge=1,
+        description="How long a fetch on the event path (ingest's raw feed, signals, actions,"
+        " the desktop feed) may wait for data. Tansu answers only when the wait is over, so it"
+        " is latency per hop (about half of it on median), and every empty fetch costs it CPU"
+        " (bench.fetch_wait). Apache Kafka answers as soon as data arrives: set 500 there.",
+    )
+    kafka_background_fetch_wait_ms: int = Field(
+        default=250,
+        ge=1,
+        description="The same for feeds nobody waits on: outcomes, the customers copy and the"
+        " operations page's topics.",
+    )
 
     @property
     def kafka_heartbeat_interval_s(self) -> float:

@@ -220,3 +220,31 @@ def test_the_memory_store_reads_a_history_the_way_postgresql_does() -> None:
     lesson = Lesson(asyncio.run(store.unpublished_outcomes())[2], 0)
     assert asyncio.run(store.learn([lesson, lesson])) == Learned(1, 1, ())
     assert asyncio.run(store.tallies())[(made[2].recommendation.action.code, "all")].failures == 1
+
+
+def test_the_memory_store_wakes_a_snoozed_recommendation_once_at_its_time() -> None:
+    """As adapters/deciding.py: back to open, in the outbox again, with no position."""
+    store, customer = MemoryStore(), new_customer()
+    moment = signal(SignalType.complaint, T0, customer)
+    decision = Customer(id=customer).moment(moment)
+    [shown] = asyncio.run(store.save([decision], T0))
+    rec = shown.recommendation
+    asyncio.run(store.mark_published([rec.id]))
+    asyncio.run(store.assign_desktop_positions([rec.id]))
+    until = T0 + timedelta(hours=1)
+    snoozed = Outcome(
+        id="out-snooze",
+        recommendation_id=rec.id,
+        customer_id=customer,
+        action_code=rec.action.code,
+        outcome=OutcomeKind.snoozed,
+        recorded_at=T0,
+        snooze_until=until,
+    )
+    assert asyncio.run(store.record_outcome(snoozed))
+    assert asyncio.run(store.unpublished()) == []
+    assert asyncio.run(store.wake_snoozed(until - timedelta(seconds=1))) == []
+    assert asyncio.run(store.wake_snoozed(until)) == [rec.id]
+    [again] = asyncio.run(store.unpublished())
+    assert (again.status, again.recommendation.id, again.position) == ("open", rec.id, None)
+    assert asyncio.run(store.wake_snoozed(until)) == []

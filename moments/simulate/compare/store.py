@@ -45,6 +45,7 @@ class Row:
     open_until: datetime
     segment: str | None
     position: int | None = None
+    snoozed_until: datetime | None = None
 
 
 @dataclass
@@ -190,7 +191,21 @@ class MemoryStore:
     def _store_outcome(self, outcome: Outcome) -> None:
         self.outcomes[outcome.id] = outcome
         self.customer(outcome.customer_id).outcomes.append(outcome)
-        self.rows[outcome.recommendation_id].status = outcome.outcome.value
+        row = self.rows[outcome.recommendation_id]
+        row.status = outcome.outcome.value
+        row.snoozed_until = outcome.snooze_until if row.status == "snoozed" else None
+
+    async def wake_snoozed(self, now: datetime) -> list[str]:
+        """Open again what was snoozed until now and has not expired, to be published anew."""
+        woken = []
+        for row in self.rows.values():
+            until = row.snoozed_until
+            if row.status == "snoozed" and until is not None and until <= now:
+                if row.recommendation.expires_at > now:
+                    row.status, row.snoozed_until, row.position = "open", None, None
+                    self.unpublished_rows[row.recommendation.id] = None
+                    woken.append(row.recommendation.id)
+        return woken
 
     async def unpublished_outcomes(self, limit: int = 500) -> list[Outcome]:
         return [self.outcomes[i] for i in list(self.unpublished_outcome_ids)[:limit]]

@@ -58,7 +58,7 @@ def customers_loop(
             settings,
             topics.customers,
             group_id=f"{settings.actions_group}-customers",
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=settings.kafka_background_fetch_wait_ms,
         ),
         work,
         dead_letter_as(producer, topics.interactions_dlq, CustomerRecord, "(customer)", "actions"),

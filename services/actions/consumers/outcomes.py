@@ -57,7 +57,7 @@ def outcomes_loop(
             settings,
             topics.outcomes,
             group_id=f"{settings.actions_group}-outcomes",
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=settings.kafka_background_fetch_wait_ms,
         ),
         work,
         dead_letter,
