@@ -136,7 +136,7 @@ async def measure_fetch_wait(
             log(
                 f"fetch wait {wait} ms, {count} partitions: idle broker"
                 f" {row['idle_broker_cpu_share']:.0%} of a core,"
-                f" latency p50 {row['latency_ms']['p50']} ms"
+                f" latency p50 {row['latency_ms']['p50']:.1f} ms"
             )
             rows.append(row)
     fit = fit_fetch_cost(idle_share, rows)
