@@ -92,8 +92,13 @@ def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base else "n/a"
 
 
+def process_cpu(cpu: dict[str, float], process: str) -> float:
+    """A process's CPU, all its replicas together (`signals`, `signals-2`, ...)."""
+    return sum(v for k, v in cpu.items() if k == process or k.startswith(f"{process}-"))
+
+
 def _cpu_cells(cpu: dict[str, float]) -> list[str]:
-    cells = [f"{cpu.get(p, 0):,.0f}" for p in PROCESSES]
+    cells = [f"{process_cpu(cpu, p):,.0f}" for p in PROCESSES]
     return [*cells, f"{cpu.get('total', 0):,.0f}"]
 
 
@@ -147,8 +152,8 @@ def _cpu(results: dict[str, Any]) -> list[str]:
     raw = results.get("raw_broker", {})
     lines = [
         "",
-        "CPU per event, µs of CPU time per event accepted, by process (the bench's own load"
-        " generator left out):",
+        "CPU per event, µs of CPU time per event accepted, by process (every signals worker"
+        " together; the bench's own load generator left out):",
         "",
         _row(["measured at", *PROCESSES, "all"]),
         _row(["---"] * 7),
