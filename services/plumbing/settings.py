@@ -43,7 +43,7 @@ class KafkaSettings(BaseSettings):
         ge=1,
         description="How long a fetch on the event path (ingest's raw feed, signals, actions,"
         " the desktop feed) may wait for data. Tansu answers only when the wait is over, so it"
-        " is latency per hop (about half of it on median), and every empty fetch costs it CPU"
+        " is latency per hop (about 0.57 of it on median), and every empty fetch costs it CPU"
         " (bench.fetch_wait). Apache Kafka answers as soon as data arrives: set 500 there.",
     )
     kafka_background_fetch_wait_ms: int = Field(
