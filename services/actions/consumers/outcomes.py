@@ -13,42 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
-from pydantic import ValidationError
 
-from schemas.events import FieldProblem
 from schemas.recommendations import Outcome
 from schemas.topics import Topics
 from services.actions.handlers import Actions
 from services.actions.settings import Settings
 from services.plumbing.consuming import CommitAfterWork, Record
-from services.plumbing.kafka import dead_letter_headers, make_consumer
-
-
-def read_outcome(record: Record) -> Outcome:
-    return Outcome.model_validate_json(record.value or b"")
+from services.plumbing.kafka import dead_letter_as, make_consumer
 
 
 def outcomes_loop(
     settings: Settings, topics: Topics, actions: Actions, producer: AIOKafkaProducer
 ) -> CommitAfterWork:
     async def work(records: Sequence[Record]) -> None:
-        await actions.learn([read_outcome(r) for r in records])
-
-    async def dead_letter(record: Record, reason: str) -> None:
-        try:
-            read_outcome(record)
-            problems = [FieldProblem(field="(outcome)", reason=reason)]
-        except ValidationError as error:
-            problems = [
-                FieldProblem(field=".".join(map(str, e["loc"])) or "(outcome)", reason=e["msg"])
-                for e in error.errors(include_url=False)
-            ]
-        await producer.send_and_wait(
-            topics.interactions_dlq,
-            record.value or b"",
-            key=record.key,
-            headers=dead_letter_headers(list(record.headers), problems, "actions"),
-        )
+        await actions.learn([Outcome.model_validate_json(r.value or b"") for r in records])
 
     return CommitAfterWork(
         "actions outcomes",
@@ -60,6 +38,6 @@ def outcomes_loop(
             fetch_max_wait_ms=settings.kafka_background_fetch_wait_ms,
         ),
         work,
-        dead_letter,
+        dead_letter_as(producer, topics.interactions_dlq, Outcome, "(outcome)", "actions"),
         max_records=500,
     )
