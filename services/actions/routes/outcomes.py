@@ -15,6 +15,7 @@ from schemas.recommendations import ChannelOutcomeRequest, Outcome
 from services.actions.adapters.channels import ChannelKey
 from services.actions.handlers import RecommendationUnknown
 from services.actions.routes.deps import ActionsDep, bearer_token, runtime_of
+from services.plumbing.credentials import credential_missing
 from services.plumbing.problems import Problem, not_ready
 
 router = APIRouter()
@@ -28,12 +29,7 @@ async def channel_key(
         raise not_ready("database not connected")
     token = bearer_token(authorization)
     if not token:
-        raise Problem(
-            401,
-            "Unauthorized",
-            "send Authorization: Bearer <channel API key>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise credential_missing("channel API key")
     key = await keys.find(token)
     if key is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key")
