@@ -19,7 +19,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from schemas.decisions import NextBestAction
-from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SEQ_HEADER, SIGNALLED_AT_HEADER
+from schemas.headers import (
+    DECIDED_AT_HEADER,
+    INGESTED_AT_HEADER,
+    SEQ_HEADER,
+    SIGNALLED_AT_HEADER,
+    stamp_ms,
+)
 from schemas.signals import Signal
 from schemas.topics import Topics
 from services.actions import metrics
@@ -36,7 +42,6 @@ from services.plumbing.tracing import (
     TRACEPARENT_HEADER,
     TRACESTATE_HEADER,
     hop_span,
-    stamp_ms,
     trace_headers,
     without_trace,
 )

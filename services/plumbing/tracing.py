@@ -170,14 +170,3 @@ def hop_span(
         start_time=started_ms * 1_000_000 if started_ms is not None else None,
         attributes=dict(attributes or {}),
     )
-
-
-def stamp_ms(headers: Iterable[tuple[str, bytes]], name: str) -> int | None:
-    """A hop's time stamp header (epoch ms), if the message carries it."""
-    for key, value in headers:
-        if key == name:
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None

@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from schemas.headers import stamp_ms
 from services.plumbing import tracing
 
 
@@ -72,9 +73,9 @@ def test_without_an_exporter_the_trace_is_carried_with_a_new_span_id_per_hop() -
 
 def test_hop_stamps_are_read_from_headers() -> None:
     headers = [("moments_ingested_at", b"1700000000123"), ("moments_bad", b"x")]
-    assert tracing.stamp_ms(headers, "moments_ingested_at") == 1_700_000_000_123
-    assert tracing.stamp_ms(headers, "moments_bad") is None
-    assert tracing.stamp_ms(headers, "moments_missing") is None
+    assert stamp_ms(headers, "moments_ingested_at") == 1_700_000_000_123
+    assert stamp_ms(headers, "moments_bad") is None
+    assert stamp_ms(headers, "moments_missing") is None
 
 
 def test_a_malformed_traceparent_starts_a_new_trace() -> None:

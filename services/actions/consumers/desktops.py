@@ -14,10 +14,10 @@ from prometheus_client import Histogram
 from pydantic import ValidationError
 
 from schemas.headers import DECIDED_AT_HEADER as DECIDED
-from schemas.headers import INGESTED_AT_HEADER
+from schemas.headers import INGESTED_AT_HEADER, stamp_ms
 from schemas.recommendations import Recommendation
 from services.actions.adapters.push import DesktopHub
-from services.plumbing.tracing import hop_span, stamp_ms, trace_headers
+from services.plumbing.tracing import hop_span, trace_headers
 
 log = logging.getLogger(__name__)
 PUSH_SECONDS = Histogram(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SIGNALLED_AT_HEADER
+from schemas.headers import DECIDED_AT_HEADER, INGESTED_AT_HEADER, SIGNALLED_AT_HEADER, stamp_ms
 
 # hop -> (stamp it starts at, stamp it ends at); None: the reader's own clock.
 HOPS: dict[str, tuple[str, str | None]] = {
@@ -22,20 +22,12 @@ HOPS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _stamp(headers: Mapping[str, bytes], name: str) -> int | None:
-    raw = headers.get(name)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
-
-
 def hop_seconds(headers: Mapping[str, bytes], read_at_ms: float) -> dict[str, float]:
     """Seconds per hop for the stamps present (a relayed recommendation may have none)."""
     found = {}
     for hop, (start, end) in HOPS.items():
-        began = _stamp(headers, start)
-        ended = read_at_ms if end is None else _stamp(headers, end)
+        began = stamp_ms(headers.items(), start)
+        ended = read_at_ms if end is None else stamp_ms(headers.items(), end)
         if began is not None and ended is not None:
             found[hop] = max(0.0, ended - began) / 1000
     return found

@@ -31,11 +31,12 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from schemas.events import FieldProblem
 from schemas.headers import INGESTED_AT_HEADER as INGESTED_AT
+from schemas.headers import stamp_ms
 from schemas.topics import Topics
 from services.plumbing.changelog import ChangelogTable
 from services.plumbing.consuming import CommitAfterWork, Delivery, Record, retrying
 from services.plumbing.kafka import make_consumer, send_dead_letter
-from services.plumbing.tracing import hop_span, stamp_ms, trace_headers
+from services.plumbing.tracing import hop_span, trace_headers
 from services.signals.batch import Incoming, Outgoing, fold_batch
 from services.signals.handlers import SignalsHandler
 from services.signals.settings import Settings
