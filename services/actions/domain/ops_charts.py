@@ -96,9 +96,10 @@ def charts(history: MetricsHistory, times: list[float], window_s: float, hold_s:
         )[0.99]
         for label, name, hop in HOP_ROWS
     }
+    at_ingest = per_s("moments_ingest_events_dead_lettered_total", by="path")
     dead = {
-        "http": per_s("moments_ingest_events_dead_lettered_total", by="path").get("http", []),
-        "kafka": per_s("moments_ingest_events_dead_lettered_total", by="path").get("kafka", []),
+        "http": at_ingest.get("http", []),
+        "kafka": at_ingest.get("kafka", []),
         "signals": total("moments_signals_events_total", match=dead_in_signals),
         "actions": total("moments_dead_lettered_total", match=dead_in_actions),
     }
