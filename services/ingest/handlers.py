@@ -9,6 +9,7 @@ dead-lettered (invalid, kept on the DLQ).
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -80,6 +81,13 @@ def _subject_key(candidate: Any) -> bytes | None:
     if isinstance(candidate, dict) and isinstance(candidate.get("subject"), str):
         return str(candidate["subject"]).encode(errors="backslashreplace")
     return None
+
+
+def count_accepted(path: str, events: Sequence[InteractionEvent]) -> None:
+    """Count accepted events on `path`, and by type (each type's label looked up once)."""
+    ACCEPTED.labels(path).inc(len(events))
+    for kind, count in collections.Counter(e.envelope.type for e in events).items():
+        ACCEPTED_BY_TYPE.labels(kind).inc(count)
 
 
 class Ingest:
@@ -212,9 +220,7 @@ class Ingest:
                 f"the broker did not acknowledge in time ({error}); {MAY_HAVE_BEEN_STORED}",
                 headers={"Retry-After": "2"},
             ) from None
-        ACCEPTED.labels("http").inc(len(valid))
-        for _, event in valid:
-            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
+        count_accepted("http", [event for _, event in valid])
         ACCEPT_SECONDS.observe(time.perf_counter() - started)
         rejected = [
             {
@@ -253,9 +259,7 @@ class Ingest:
             if not isinstance(reading, InteractionEvent):
                 await self.publisher.dead_letter(value or b"", key, headers, reading, "kafka")
         RECEIVED.labels("kafka").inc(len(messages))
-        ACCEPTED.labels("kafka").inc(len(events))
-        for event in events:
-            ACCEPTED_BY_TYPE.labels(event.envelope.type).inc()
+        count_accepted("kafka", events)
         DEAD_LETTERED.labels("kafka").inc(len(messages) - len(events))
         return [isinstance(r, InteractionEvent) for r in readings]
 
