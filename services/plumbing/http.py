@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.plumbing.consuming import exit_status
 from services.plumbing.docs import serve_docs
-from services.plumbing.metrics import READY, ReadinessCheck, watch_readiness
+from services.plumbing.metrics import ReadinessCheck, record_readiness, watch_readiness
 from services.plumbing.problems import install_problem_handlers
 from services.plumbing.tracing import shutdown_tracing
 
@@ -83,8 +83,7 @@ def add_operations_routes(app: FastAPI, ready: ReadinessCheck) -> None:
     )
     async def readyz() -> JSONResponse:
         checks = await ready()
-        for name, passed in checks.items():
-            READY.labels(name).set(1 if passed else 0)
+        record_readiness(checks)
         return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

@@ -34,6 +34,12 @@ def watch_readiness(check: ReadinessCheck) -> None:
     _readiness[:] = [check]
 
 
+def record_readiness(results: dict[str, bool]) -> None:
+    """Set `moments_ready{check}` from the checks' results."""
+    for name, passed in results.items():
+        READY.labels(name).set(1 if passed else 0)
+
+
 async def refresh_readiness(timeout_s: float = 5.0) -> None:
     """Run the readiness checks and set `moments_ready{check}`; a hung check reads 0."""
     for check in _readiness:
@@ -41,8 +47,7 @@ async def refresh_readiness(timeout_s: float = 5.0) -> None:
             results = await asyncio.wait_for(check(), timeout_s)
         except Exception:  # a check that cannot answer is a check that fails
             results = {name: False for name in _known_checks()}
-        for name, passed in results.items():
-            READY.labels(name).set(1 if passed else 0)
+        record_readiness(results)
 
 
 def _known_checks() -> list[str]:
