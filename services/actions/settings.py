@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
+from services.actions.domain.decisioning import contact_policy
 from services.actions.ops_settings import OpsPageSettings
 from services.plumbing.settings import (
     DatabaseSettings,
@@ -25,12 +28,12 @@ class ChannelCapSetting(BaseModel):
     week: int = Field(ge=0, description="Most per customer per 7 days.")
 
 
+# The contact policy's defaults are the domain's (contact_policy.ContactPolicy), stated once.
 DEFAULT_CHANNEL_CAPS = {
-    "desktop": ChannelCapSetting(day=4, week=12),
-    "email": ChannelCapSetting(day=1, week=3),
-    "sms": ChannelCapSetting(day=1, week=2),
-    "push": ChannelCapSetting(day=1, week=3),
+    channel: ChannelCapSetting(day=cap.day, week=cap.week)
+    for channel, cap in contact_policy.DEFAULT_CHANNEL_CAPS.items()
 }
+POLICY: dict[str, Any] = {f.name: f.default for f in fields(contact_policy.ContactPolicy)}
 
 
 class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, TracingSettings, OpsPageSettings):
@@ -59,32 +62,41 @@ class Settings(KafkaSettings, DatabaseSettings, LoggingSettings, TracingSettings
         " channels left out keep their default.",
     )
     actions_action_max_per_day: int = Field(
-        default=2, ge=1, description="Most times one action per customer per 24 h (default)."
+        default=POLICY["action_max_per_day"],
+        ge=1,
+        description="Most times one action per customer per 24 h (default).",
     )
     actions_action_max_per_week: int = Field(
-        default=3, ge=1, description="Most times one action per customer per 7 days (default)."
+        default=POLICY["action_max_per_week"],
+        ge=1,
+        description="Most times one action per customer per 7 days (default).",
     )
     actions_suppress_after_declines: int = Field(
-        default=2, ge=1, description="An action declined this often is suppressed (default)."
+        default=POLICY["suppress_after_declines"],
+        ge=1,
+        description="An action declined this often is suppressed (default).",
     )
     actions_suppress_for_days: float = Field(
-        default=30.0, gt=0, description="For this many days after those declines (default)."
+        default=POLICY["suppress_for_days"],
+        gt=0,
+        description="For this many days after those declines (default).",
     )
     actions_quiet_hours: str = Field(
-        default="21:00-08:00",
+        default=f"{POLICY['quiet_from']:%H:%M}-{POLICY['quiet_until']:%H:%M}",
         description="No email, SMS or push in these local hours of the customer (HH:MM-HH:MM).",
     )
     actions_default_timezone: str = Field(
-        default="UTC", description="Timezone of customers whose profile names none."
+        default=POLICY["default_timezone"],
+        description="Timezone of customers whose profile names none.",
     )
     actions_weight_customer: float = Field(
-        default=0.6,
+        default=POLICY["weight_customer"],
         ge=0,
         le=1,
         description="Weight of the customer's value in the score; the business's is 1 minus it.",
     )
     actions_exploration: float = Field(
-        default=0.1,
+        default=POLICY["exploration"],
         ge=0,
         le=1,
         description="How far a Thompson draw may stray from the learned mean (0: never).",
