@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from schemas.topics import Topics
-from services.actions.adapters.channels import ChannelKeys
 from services.actions.adapters.customers import CustomerStore
 from services.actions.adapters.erasure import ErasureStore
 from services.actions.adapters.history import CustomerHistory
@@ -36,6 +35,7 @@ from services.actions.domain.decisioning.contact_policy import ChannelCap, Conta
 from services.actions.erasure import CustomerErasure
 from services.actions.handlers import Actions
 from services.actions.settings import Settings, quiet_hours
+from services.plumbing.api_keys import KeyStore
 from services.plumbing.consuming import is_transient
 from services.plumbing.database import (
     database_reachable,
@@ -87,7 +87,7 @@ class Runtime:
         self.erasure: CustomerErasure | None = None
         self.tickets: StreamTickets | None = None
         self.history: CustomerHistory | None = None
-        self.channel_keys: ChannelKeys | None = None
+        self.channel_keys: KeyStore | None = None
         self.actions: Actions | None = None
         self.reports: ReportStore | None = None
         self.ops_feed: OpsFeed | None = None
@@ -115,7 +115,7 @@ class Runtime:
         self.tickets = StreamTickets(self.pool, settings.actions_stream_ticket_s)
         self.history = CustomerHistory(self.pool)
         self.reports = ReportStore(self.pool)
-        self.channel_keys = ChannelKeys(self.pool, settings.actions_key_cache_s)
+        self.channel_keys = KeyStore(self.pool, settings.actions_key_cache_s)
         await wait_for_broker(settings.kafka_bootstrap_servers, deadline_s=None)
         await self.producer.start()
         self.producer_started = True

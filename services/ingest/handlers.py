@@ -52,7 +52,7 @@ RawMessage: TypeAlias = tuple[bytes | None, bytes | None, list[tuple[str, bytes]
 
 
 class KeyFinder(Protocol):
-    """The API keys channel systems authenticate with (adapters/keys.KeyStore)."""
+    """The API keys channel systems authenticate with (plumbing.api_keys.KeyStore)."""
 
     async def find(self, secret: str) -> ApiKey | None: ...
 

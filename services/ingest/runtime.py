@@ -14,12 +14,12 @@ import logging
 from typing import Any
 
 from schemas.topics import Topics
-from services.ingest.adapters.keys import KeyStore
 from services.ingest.adapters.publisher import EventPublisher
 from services.ingest.consumers.raw import raw_loop
 from services.ingest.domain.rate_limit import RateLimits
 from services.ingest.handlers import Ingest, KeyFinder
 from services.ingest.settings import Settings
+from services.plumbing.api_keys import KeyStore
 from services.plumbing.database import database_reachable, pool_when_ready
 from services.plumbing.kafka import broker_reachable, make_producer
 from services.plumbing.lifecycle import Lifecycle

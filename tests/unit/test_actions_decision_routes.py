@@ -18,10 +18,10 @@ from schemas.customers import CustomerRecord, LiveContact
 from schemas.health import RelationshipHealth
 from schemas.signals import CustomerSnapshot, SignalType
 from schemas.topics import Topics
-from services.actions.adapters.channels import ChannelKey
 from services.actions.domain.desktop import Agent
 from services.actions.handlers import Actions
 from services.actions.routes import next_best_action, outcomes, recommendations
+from services.plumbing.api_keys import ApiKey
 from services.plumbing.problems import install_problem_handlers
 from tests.unit.actions_fakes import MemoryPublisher, MemoryStore
 from tests.unit.decisions import POLICY, SHIPPED, signal
@@ -37,10 +37,10 @@ class People:
 
 
 class Keys:
-    async def find(self, secret: str) -> ChannelKey | None:
+    async def find(self, secret: str) -> ApiKey | None:
         return {
-            "smk_email": ChannelKey("key_email", "/channels/email", ("outcome",)),
-            "smk_ivr": ChannelKey("key_ivr", "/channels/ivr", ("contact.*",)),
+            "smk_email": ApiKey("key_email", "/channels/email", ("outcome",)),
+            "smk_ivr": ApiKey("key_ivr", "/channels/ivr", ("contact.*",)),
         }.get(secret)
 
 

@@ -12,18 +12,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 
 from schemas.recommendations import ChannelOutcomeRequest, Outcome
-from services.actions.adapters.channels import ChannelKey
 from services.actions.handlers import RecommendationUnknown
 from services.actions.routes.deps import ActionsDep, bearer_token, runtime_of
+from services.plumbing.api_keys import ApiKey, type_allowed
 from services.plumbing.credentials import credential_missing
 from services.plumbing.problems import Problem, not_ready
+
+# A channel key may post outcomes when one of its type patterns matches this.
+OUTCOME_TYPE = "outcome"
 
 router = APIRouter()
 
 
 async def channel_key(
     request: Request, authorization: Annotated[str | None, Header()] = None
-) -> ChannelKey:
+) -> ApiKey:
     keys = runtime_of(request).channel_keys
     if keys is None:
         raise not_ready("database not connected")
@@ -33,12 +36,12 @@ async def channel_key(
     key = await keys.find(token)
     if key is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key")
-    if not key.may_post_outcomes:
+    if not type_allowed(key, OUTCOME_TYPE):
         raise Problem(403, "Forbidden", "this key may not post outcomes (needs type 'outcome')")
     return key
 
 
-ChannelKeyDep = Annotated[ChannelKey, Depends(channel_key)]
+ChannelKeyDep = Annotated[ApiKey, Depends(channel_key)]
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""API keys in PostgreSQL: issue, list, revoke, and the cached lookup ingest uses.
+"""API keys in PostgreSQL: issue, list, revoke (the cached lookup is plumbing.api_keys).
 
 Only a SHA-256 of each key is stored; the key itself is shown once, when it is created.
 """
@@ -11,8 +11,6 @@ from datetime import datetime
 
 import asyncpg
 
-from services.ingest.domain.access import ApiKey
-from services.plumbing.cache import ExpiringCache
 from services.plumbing.ids import hash_secret, secret_token
 
 
@@ -81,28 +79,3 @@ async def revoke_key(pool: asyncpg.Pool | asyncpg.Connection, key_id: str) -> bo
         "update api_keys set revoked_at = now() where id = $1 and revoked_at is null", key_id
     )
     return bool(status.endswith(" 1"))
-
-
-class KeyStore:
-    """Finds the key behind a secret, caching answers for `cache_s` seconds."""
-
-    def __init__(self, pool: asyncpg.Pool, cache_s: float):
-        self.pool = pool
-        self._cache: ExpiringCache[ApiKey | None] = ExpiringCache(cache_s)
-
-    async def find(self, secret: str) -> ApiKey | None:
-        digest = hash_secret(secret)
-
-        async def load() -> ApiKey | None:
-            row = await self.pool.fetchrow(
-                "select id, source_prefix, allowed_types from api_keys"
-                " where key_hash = $1 and revoked_at is null",
-                digest,
-            )
-            return (
-                ApiKey(row["id"], row["source_prefix"], tuple(row["allowed_types"]))
-                if row
-                else None
-            )
-
-        return await self._cache.get(digest, load)

@@ -1,20 +1,14 @@
 """Who may send what: an API key may publish only its allowed types under its own source.
 
-Pure rules over `ApiKey`; the key store that finds keys lives in adapters.
+Pure rules over `ApiKey` (services/plumbing/api_keys.py, with the key store that finds
+keys, which actions reads too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from urllib.parse import unquote
 
-
-@dataclass(frozen=True)
-class ApiKey:
-    id: str
-    source_prefix: str
-    allowed_types: tuple[str, ...]
+from services.plumbing.api_keys import ApiKey, type_allowed
 
 
 def has_dot_segments(source: str) -> bool:
@@ -29,10 +23,6 @@ def source_allowed(key: ApiKey, source: str) -> bool:
         return False
     prefix = key.source_prefix.rstrip("/")
     return source == prefix or source.startswith(prefix + "/")
-
-
-def type_allowed(key: ApiKey, event_type: str) -> bool:
-    return any(fnmatchcase(event_type, pattern) for pattern in key.allowed_types)
 
 
 def why_forbidden(key: ApiKey, source: str, event_type: str) -> tuple[str, str] | None:
