@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,19 +181,22 @@ def sse_events(text: str) -> list[dict[str, Any]]:
 
 @contextlib.asynccontextmanager
 async def sse_listener(
-    url: str, token: str, last_event_id: str | None = None
+    url: str, token: str | None, last_event_id: str | None = None, ticket: str | None = None
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    """Collects the stream's events into a list while the block runs."""
+    """Collects the stream's events into a list while the block runs, each with the
+    monotonic time it arrived (`at`). The stream is opened with the agent's token, or
+    with `?ticket=` as the page does."""
     received: list[dict[str, Any]] = []
     connected = asyncio.Event()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     if last_event_id:
         headers["Last-Event-ID"] = last_event_id
+    query = f"?ticket={ticket}" if ticket else ""
 
     async def listen() -> None:
         async with (
             httpx.AsyncClient(timeout=None) as client,
-            client.stream("GET", f"{url}/v1/desktop/stream", headers=headers) as response,
+            client.stream("GET", f"{url}/v1/desktop/stream{query}", headers=headers) as response,
         ):
             assert response.status_code == 200
             connected.set()
@@ -200,7 +204,7 @@ async def sse_listener(
             async for line in response.aiter_lines():
                 if not line:
                     if "data" in event:
-                        received.append(event)
+                        received.append({**event, "at": time.monotonic()})
                     event = {}
                     continue
                 name, _, value = line.partition(":")

@@ -5,10 +5,9 @@ ticket), the customer API right behind it, and the path of an outcome kept."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,39 +60,6 @@ async def test_a_ticket_opens_one_stream_once_on_any_replica_until_it_expires(
         await other_pool.close()
 
 
-@contextlib.asynccontextmanager
-async def ticket_stream(url: str, ticket: str) -> AsyncIterator[list[dict[str, Any]]]:
-    """An SSE desktop opened with `?ticket=` (as the page does); collects every event."""
-    received: list[dict[str, Any]] = []
-    opened = asyncio.Event()
-
-    async def listen() -> None:
-        async with (
-            httpx.AsyncClient(timeout=None) as client,
-            client.stream("GET", f"{url}/v1/desktop/stream?ticket={ticket}") as response,
-        ):
-            assert response.status_code == 200
-            opened.set()
-            event: dict[str, Any] = {}
-            async for line in response.aiter_lines():
-                if not line:
-                    if "data" in event:
-                        received.append({**event, "at": time.monotonic()})
-                    event = {}
-                    continue
-                name, _, value = line.partition(":")
-                event[name] = json.loads(value) if name == "data" else value.strip()
-
-    task = asyncio.create_task(listen())
-    await asyncio.wait_for(opened.wait(), 10)
-    try:
-        yield received
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def test_a_call_pops_its_customer_on_the_agents_stream_and_the_path_is_kept(
     backend: Backend,
     topics: Topics,
@@ -134,7 +100,7 @@ async def test_a_call_pops_its_customer_on_the_agents_stream_and_the_path_is_kep
             assert (await channel.post("/v1/events", content=json.dumps(event))).status_code == 202
 
         first = await ticket()
-        async with ticket_stream(url, first) as stream:
+        async with sse_listener(url, None, ticket=first) as stream:
             reused = await agent_api.get(f"/v1/desktop/stream?ticket={first}")
             assert reused.status_code == 401
             ws_url = url.replace("http://", "ws://") + f"/v1/desktop/ws?ticket={await ticket()}"
@@ -183,7 +149,7 @@ async def test_a_call_pops_its_customer_on_the_agents_stream_and_the_path_is_kep
             rec = await eventually(recommended, 30, "the call's recommendation")
             assert rec["agent_id"] == agent_id  # for the agent on the call, whatever the queue
 
-            async with ticket_stream(url, await ticket()) as joining:
+            async with sse_listener(url, None, ticket=await ticket()) as joining:
 
                 async def joined() -> list[dict[str, Any]]:
                     return [e for e in joining if e.get("event") == "customer"]
