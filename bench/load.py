@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from moments.simulate.domain.simulation import SimulatedEvent, Simulation
+from moments.simulate.domain.simulation import SimulatedEvent
 from services.plumbing.ids import stable_id
 
 STRUCTURED = "application/cloudevents+json"
@@ -64,10 +64,6 @@ def _request(group: list[dict[str, Any]], batch: int) -> Request:
         [e["subject"] for e in group],
         [f"{e['source']}#{e['id']}" for e in group],
     )
-
-
-def event_stream(simulation: Simulation) -> Iterator[SimulatedEvent]:
-    return simulation.events()
 
 
 @dataclass

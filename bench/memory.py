@@ -15,7 +15,6 @@ import asyncio
 import statistics
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,16 +47,6 @@ def realistic_states(events: Iterator[SimulatedEvent], seed: int, count: int) ->
         if state is not None:
             states[event.customer_id] = state
     return list(states.values())
-
-
-@dataclass(frozen=True)
-class Holding:
-    customers: int
-    rss_bytes: int
-    state_bytes_mean: float
-
-    def per_customer(self, empty_rss: int) -> float:
-        return (self.rss_bytes - empty_rss) / max(1, self.customers)
 
 
 class SignalsMemory:

@@ -164,21 +164,6 @@ def cloudevent(
     return event
 
 
-def sse_events(text: str) -> list[dict[str, Any]]:
-    """Parse a Server-Sent Events body into its events ({id, event, data})."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        fields: dict[str, Any] = {}
-        for line in block.splitlines():
-            name, _, value = line.partition(":")
-            if name in ("id", "event", "data"):
-                fields[name] = value.lstrip(" ")
-        if "data" in fields:
-            fields["data"] = json.loads(fields["data"])
-            events.append(fields)
-    return events
-
-
 @contextlib.asynccontextmanager
 async def sse_listener(
     url: str, token: str | None, last_event_id: str | None = None, ticket: str | None = None

@@ -29,7 +29,6 @@ from services.actions.domain.policy import in_holdout
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOLDOUT_PERCENT, HOLDOUT_SALT = 5.0, "moments-holdout-v1"  # the defaults `moments run` uses
 ROOT = Path(__file__).parents[2]
-DOCS = ROOT / "docs"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -184,7 +183,7 @@ async def as_agent(stack: RunningStack, path: str) -> Any:
 
 
 @asynccontextmanager
-async def chromium(**options: Any) -> AsyncIterator[Browser]:
+async def chromium() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
