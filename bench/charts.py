@@ -22,7 +22,14 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    written = []
+    written: list[Path] = []
+
+    def save(figure: Any, name: str) -> None:
+        figure.tight_layout()
+        written.append(folder / name)
+        figure.savefig(written[-1], dpi=110)
+        plt.close(figure)
+
     pipelines = successful(results)
     raw = results.get("raw_broker", {})
     latency: dict[str, Any] = next((p["latency"] for p in pipelines.values() if "latency" in p), {})
@@ -50,10 +57,7 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
         axis.set_ylabel("ms, POST start to desktop")
         axis.set_title("End-to-end latency, single-event POSTs")
         axis.legend(fontsize=8)
-        figure.tight_layout()
-        written.append(folder / "latency.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "latency.png")
 
         hops = [
             h for h in next(iter(latency.values()))["hops_ms"] if not h.startswith("ingest accept")
@@ -73,10 +77,7 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
                 axis.set_yticklabels([])
         axes[0][0].legend(fontsize=8)
         figure.suptitle("Where an event's time goes, per hop (p50 and p99)")
-        figure.tight_layout()
-        written.append(folder / "hops.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "hops.png")
 
     if pipelines:
         figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -103,10 +104,7 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
         right.set_ylabel("signals/s")
         right.set_ylim(bottom=0)
         right.set_title("actions: signals decided (dotted: signals emitted)")
-        figure.tight_layout()
-        written.append(folder / "throughput.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "throughput.png")
 
         figure, axis = plt.subplots(figsize=(8, 4.5))
         names = list(pipelines)
@@ -125,10 +123,7 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
         axis.set_yscale("log")
         axis.set_title("Scaling: sustained throughput")
         axis.legend(fontsize=8)
-        figure.tight_layout()
-        written.append(folder / "scaling.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "scaling.png")
 
     memory = results.get("memory")
     if memory:
@@ -150,10 +145,7 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
         axis.set_ylabel("MiB")
         axis.set_title("signals memory by customers held")
         axis.legend(fontsize=8)
-        figure.tight_layout()
-        written.append(folder / "memory.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "memory.png")
     main = first(results)
     rows: list[tuple[str, dict[str, float]]] = [
         (f"{load}/s", entry["cpu_us_per_event"])
@@ -178,8 +170,5 @@ def charts(results: dict[str, Any], folder: Path) -> list[Path]:
         axis.set_ylabel("µs of CPU per event")
         axis.set_title("Where the CPU goes, per event (1 worker x 6 partitions)")
         axis.legend(fontsize=8)
-        figure.tight_layout()
-        written.append(folder / "cpu.png")
-        figure.savefig(written[-1], dpi=110)
-        plt.close(figure)
+        save(figure, "cpu.png")
     return written
