@@ -20,12 +20,7 @@ from moments.commands.database import with_pool
 from schemas.reports import ActionUplift, Comparison, Interval, UpliftReport
 from services.actions.adapters.reports import ReportStore
 from services.actions.domain.uplift import MIN_GROUP_SIZE, uplift_report
-
-
-def _share(c: Comparison, value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 100:.1f}%" if c.kind == "proportion" else f"{value:.1f}"
+from services.actions.domain.verdicts import shown_value
 
 
 def _difference(c: Comparison, value: float | None) -> str:
@@ -54,8 +49,8 @@ def table(report: UpliftReport) -> Table:
             shown.add_row(
                 (uplift.action_code or "all actions") if index == 0 else "",
                 c.metric.replace("_", " "),
-                f"{_share(c, c.treated.value)} of {c.treated.customers}",
-                f"{_share(c, c.holdout.value)} of {c.holdout.customers}",
+                f"{shown_value(c.kind, c.treated.value)} of {c.treated.customers}",
+                f"{shown_value(c.kind, c.holdout.value)} of {c.holdout.customers}",
                 _difference(c, c.difference),
                 _interval(c, c.interval),
                 _interval(c, c.always_valid),

@@ -27,10 +27,11 @@ def _words(outcome: Outcome, d: float) -> str:
     return f"{abs(d):.1f} health points"
 
 
-def _value(outcome: Outcome, value: float | None) -> str:
+def shown_value(kind: str, value: float | None) -> str:
+    """A group's figure as a person reads it: a share in percent, or a mean."""
     if value is None:
         return "-"
-    return f"{value * 100:.1f}%" if outcome.kind == "proportion" else f"{value:.1f}"
+    return f"{value * 100:.1f}%" if kind == "proportion" else f"{value:.1f}"
 
 
 def _bounds(outcome: Outcome, interval: Interval) -> str:
@@ -60,7 +61,8 @@ def verdict_of(
             f"held-out customers; at least {min_group_size} in each group are needed."
         )
     groups = (
-        f"({_value(outcome, treated.value)} treated, {_value(outcome, holdout.value)} held out)"
+        f"({shown_value(outcome.kind, treated.value)} treated,"
+        f" {shown_value(outcome.kind, holdout.value)} held out)"
     )
     if always_valid.low > 0 or always_valid.high < 0:
         good = (difference > 0) == (outcome.better == "higher")
