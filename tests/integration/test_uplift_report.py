@@ -40,8 +40,9 @@ async def decision(
 ) -> None:
     await pool.execute(
         "insert into recommendations (id, signal_id, customer_id, action_code, channel, queue,"
-        " priority, holdout, payload, created_at, expires_at)"
-        " values ($1, $2, $3, $4, 'desktop', 'care', 50, $5, '{}', now(), now())",
+        " priority, holdout, payload, created_at, expires_at, published_at)"
+        # published: an actions started later on this database must not relay these stubs
+        " values ($1, $2, $3, $4, 'desktop', 'care', 50, $5, '{}', now(), now(), now())",
         rid,
         sid,
         customer,
@@ -89,7 +90,8 @@ async def test_each_customer_is_read_by_the_first_decision_and_what_came_after(
     await decision(pool, f"{d}-r", f"{d}-1", d, action, holdout=False)
     await pool.execute(
         "insert into outcomes (id, recommendation_id, customer_id, action_code, outcome,"
-        " recorded_at, payload) values ($1, $2, $3, $4, 'accepted', now(), '{}')",
+        " recorded_at, payload, published_at)"
+        " values ($1, $2, $3, $4, 'accepted', now(), '{}', now())",
         f"{a}-o",
         f"{a}-r",
         a,
