@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
-from tests.e2e.stack import CHROMIUM, LAUNCH_ARGS, RunningStack, launched
+from tests.e2e.stack import RunningStack, chromium, launched
 from tests.harness import eventually
 
 SIGNALS_ALERT = (
@@ -59,10 +59,9 @@ def keep(page_shot: Path, name: str) -> None:
 async def test_the_ops_page_moves_and_alerts_when_the_signals_worker_stops(
     stack: RunningStack, tmp_path: Path
 ) -> None:
-    assert "/ops#token=" in (stack.home / "launcher.log").read_text()
+    assert "/ops#token=" in stack.launcher_log()
     token = stack.credentials["operator_token"]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    async with chromium() as browser:
         worker = signals_worker(stack)
         try:
             page = await browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -111,7 +110,6 @@ async def test_the_ops_page_moves_and_alerts_when_the_signals_worker_stops(
             worker.send_signal(signal.SIGCONT)
         await page.locator(SIGNALS_ALERT).first.wait_for(state="detached", timeout=90_000)
         assert await page.locator('[data-service="signals"].chip.ok').count() == 1
-        await browser.close()
 
 
 async def test_the_uplift_report_answers_with_intervals_on_the_demo_run(
@@ -145,16 +143,12 @@ async def test_the_uplift_report_answers_with_intervals_on_the_demo_run(
     async with httpx.AsyncClient(base_url=stack.actions) as client:
         refused = await client.get("/v1/reports/uplift")
     assert refused.status_code == 401
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            page = await browser.new_page()
-            await page.goto(
-                f"{stack.actions}/reports/uplift#token={stack.credentials['operator_token']}"
-            )
-            overall = page.locator('section[data-action="all"]')
-            await overall.wait_for(timeout=30_000)
-            assert "treated and" in await overall.inner_text()
-            assert await overall.locator("li.verdict").count() == 4
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(
+            f"{stack.actions}/reports/uplift#token={stack.credentials['operator_token']}"
+        )
+        overall = page.locator('section[data-action="all"]')
+        await overall.wait_for(timeout=30_000)
+        assert "treated and" in await overall.inner_text()
+        assert await overall.locator("li.verdict").count() == 4
