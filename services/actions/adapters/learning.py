@@ -40,7 +40,7 @@ async def learn(pool: asyncpg.Pool, lessons: Sequence[Lesson]) -> Learned:
                 " note, agent_id, recorded_at, payload, published_at)"
                 " select *, now() from unnest($1::text[], $2::text[], $3::text[], $4::text[],"
                 " $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::jsonb[])"
-                " on conflict (id) do nothing returning recommendation_id, outcome",
+                " on conflict (id) do nothing returning id, recommendation_id, outcome",
                 [o.id for o in outcomes],
                 [o.recommendation_id for o in outcomes],
                 [o.customer_id for o in outcomes],
@@ -51,12 +51,19 @@ async def learn(pool: asyncpg.Pool, lessons: Sequence[Lesson]) -> Learned:
                 [o.recorded_at for o in outcomes],
                 [o.model_dump(mode="json") for o in outcomes],
             )
-            if stored:  # produced straight to the topic: the status follows them too
+            if stored:  # produced straight to the topic: the status follows them too,
+                # and a snooze its time, as Repository.record_outcome sets them
+                by_id = {o.id: o for o in outcomes}
                 await connection.execute(
-                    "update recommendations r set status = u.outcome"
-                    " from unnest($1::text[], $2::text[]) as u(id, outcome) where r.id = u.id",
+                    "update recommendations r set status = u.outcome, snoozed_until = u.until"
+                    " from unnest($1::text[], $2::text[], $3::timestamptz[])"
+                    " as u(id, outcome, until) where r.id = u.id",
                     [r["recommendation_id"] for r in stored],
                     [r["outcome"] for r in stored],
+                    [
+                        by_id[r["id"]].snooze_until if r["outcome"] == "snoozed" else None
+                        for r in stored
+                    ],
                 )
         teaching: dict[str, Lesson] = {}
         for lesson in lessons:
