@@ -52,6 +52,7 @@ def test_the_feed_watches_actions_own_groups_and_the_configured_ones() -> None:
         "moments-signals": ["t-feed.interactions"],
         "moments-actions": ["t-feed.signals"],
         "moments-actions-customers": ["t-feed.customers"],
+        "moments-actions-outcomes": ["t-feed.outcomes"],
     }
 
 

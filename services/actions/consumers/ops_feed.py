@@ -104,6 +104,7 @@ class OpsFeed:
         groups = dict(settings.ops_consumer_groups)
         groups.setdefault(settings.actions_group, ["signals"])
         groups.setdefault(f"{settings.actions_group}-customers", ["customers"])
+        groups.setdefault(f"{settings.actions_group}-outcomes", ["outcomes"])
         self.groups = {g: [topics.prefix + t for t in names] for g, names in groups.items()}
 
     def view(self) -> dict[str, Any]:
