@@ -109,7 +109,9 @@ def continuing(headers: Mapping[str, str]) -> Iterator[None]:
 
 def trace_headers(span: Span) -> list[tuple[str, bytes]]:
     """The headers that carry `span`'s trace on to the next hop."""
-    if isinstance(span, NonRecordingSpan):  # the hot path without an exporter: no propagator
+    # The hot path without an exporter: no propagator. (With one, a span the sampler left
+    # out is a NonRecordingSpan too, and goes through the propagator, keeping tracestate.)
+    if _recording is None and isinstance(span, NonRecordingSpan):
         ids = span.get_span_context()
         value = f"00-{ids.trace_id:032x}-{ids.span_id:016x}-{ids.trace_flags:02x}"
         return [(TRACEPARENT_HEADER, value.encode())]
@@ -137,10 +139,6 @@ def _parent_ids(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> Spa
     if not trace_id or not span_id:
         return None
     return SpanContext(trace_id, span_id, True, TraceFlags(flags))
-
-
-def traceparent_of(span: Span) -> str | None:
-    return dict(trace_headers(span)).get(TRACEPARENT_HEADER, b"").decode() or None
 
 
 def without_trace(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:

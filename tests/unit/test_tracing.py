@@ -83,3 +83,23 @@ def test_a_malformed_traceparent_starts_a_new_trace() -> None:
         span = tracing.hop_span("signals", [("traceparent", bad.encode())], None)
         assert span.get_span_context().is_valid
         assert f"{span.get_span_context().trace_id:032x}" not in bad
+
+
+def test_a_span_the_sampler_leaves_out_still_carries_the_callers_tracestate() -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    tracing.record_with(provider.get_tracer("test"))
+    try:
+        caller = {
+            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+            "tracestate": "vendor=opaque",
+        }
+        span = tracing.hop_span("ingest", caller, None)
+        assert not span.is_recording()
+        headers = dict(tracing.trace_headers(span))
+    finally:
+        tracing.record_with(None)
+    assert headers[tracing.TRACESTATE_HEADER] == b"vendor=opaque"
+    assert headers[tracing.TRACEPARENT_HEADER].startswith(b"00-0af7651916cd43dd8448eb211c80319c-")
