@@ -209,7 +209,8 @@ class MemoryStore:
             if row is None:
                 unknown.append(outcome.recommendation_id)
                 continue
-            self.outcomes.setdefault(outcome.id, outcome)
+            # one produced straight to `outcomes` is stored and moves its row, as on PostgreSQL
+            await self.record_outcome(outcome)
             self.published_outcomes.add(outcome.id)
             if lesson.reward is None:
                 continue
